@@ -1,0 +1,48 @@
+# Every target sets itself up on a bare machine: it creates .venv, upgrades pip inside it (the system pip
+# backtracks for minutes on this dependency set) and installs the project, then does its job.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DATA ?= .copilot-demo
+
+.PHONY: setup demo test lint bench clean corpus
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PM Copilot needs Python 3.11 or newer")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## The main job, offline: ingest the sample corpus into a fresh project and show what is there.
+demo: $(STAMP)
+	rm -rf $(DEMO_DATA)
+	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot ingest corpus/data --project demo
+	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot stats --project demo
+	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search "exports are slow and time out" --project demo -k 5 --segment Enterprise
+	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search "offline mode on mobile" --project demo -k 5 --diverse
+	@echo "Data is in $(DEMO_DATA)/ ; try: COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search 'your question' --project demo"
+
+## The test suite, offline, no key. pytest's exit code 5 (no tests ran) fails like any other non-zero code.
+test: $(STAMP)
+	$(BIN)/ruff check copilot tests bench corpus evals
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check copilot tests bench corpus evals
+
+bench: $(STAMP)
+	$(BIN)/python bench/ingest_throughput.py
+	$(BIN)/python bench/search_latency.py
+	$(BIN)/python bench/pii_recall.py
+
+## Regenerate the sample corpus and its truth file (deterministic).
+corpus: $(STAMP)
+	$(BIN)/python corpus/generate.py
+	$(BIN)/python evals/pii/make_planted.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DATA) .pytest_cache .ruff_cache bench/.work

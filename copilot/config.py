@@ -1,0 +1,52 @@
+"""One Settings object for the whole product, read once from COPILOT_* variables and `.env`."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pm-copilot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COPILOT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Where projects, caches and locks live.")
+    chroma_url: str | None = Field(
+        default=None, description="A Chroma server, e.g. http://127.0.0.1:8000; embedded Chroma when unset."
+    )
+    embeddings: Literal["wordllama", "openai"] = "wordllama"
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_embedding_model: str = "text-embedding-3-small"
+    provider: Literal["extractive", "openai", "local", "fake"] = "extractive"
+    chunk_tokens: int = Field(default=400, ge=50, le=8000, description="Tokens per chunk of a long document.")
+    ingest_batch: int = Field(default=2000, ge=10, le=5000, description="Records embedded and stored at a time.")
+    lock_timeout_s: float = Field(default=600.0, ge=0, description="How long an ingest waits for another writer.")
+    near_duplicate_ratio: float = Field(default=90.0, ge=50, le=100, description="rapidfuzz ratio for near-dups.")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and long-lived processes that change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Files in, clean redacted records out: readers, column mapping, normalisation, PII redaction, dedupe, chunks."""

@@ -1,0 +1,207 @@
+"""Column mapping: which columns hold free text and which hold metadata.
+
+Detected from header names (many spellings survey and support tools use) checked against sampled values,
+or given explicitly by flags or a YAML file. An explicit mapping always wins over detection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from copilot.errors import CopilotError
+from copilot.ingest.normalize import normalize_header
+from copilot.ingest.tabular import cell_text
+from copilot.ingest.values import BadValue, is_blank, parse_date, parse_nps, parse_number, parse_rating
+
+META_ROLES = ("id", "customer_id", "email", "segment", "plan", "role", "company_size", "mrr", "arr", "rating",
+              "nps", "date", "title")
+
+
+class ColumnMapping(BaseModel):
+    """Which column plays which part. Unnamed columns are kept as extra metadata unless ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: list[str] = []
+    id: str | None = None
+    customer_id: str | None = None
+    email: str | None = None
+    segment: str | None = None
+    plan: str | None = None
+    role: str | None = None
+    company_size: str | None = None
+    mrr: str | None = None
+    arr: str | None = None
+    rating: str | None = None
+    nps: str | None = None
+    date: str | None = None
+    title: str | None = None
+    kind: str | None = None
+    ignore: list[str] = []
+
+    def named_columns(self) -> list[tuple[str, str]]:
+        pairs = [("text", c) for c in self.text] + [("ignore", c) for c in self.ignore]
+        pairs += [(role, getattr(self, role)) for role in META_ROLES if getattr(self, role)]
+        return pairs
+
+
+def load_mapping(path: Path) -> ColumnMapping:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CopilotError("bad_mapping", f"{path}: cannot read the mapping file ({exc})") from exc
+    if isinstance(data.get("text"), str):
+        data["text"] = [data["text"]]
+    try:
+        return ColumnMapping.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise CopilotError("bad_mapping", f"{path}: {problems}") from exc
+
+
+_SYNONYMS: dict[str, set[str]] = {
+    "email": {"email", "email address", "e mail", "contact email", "customer email", "respondent email",
+              "user email", "work email"},
+    "customer_id": {"customer id", "customer", "account id", "account", "user id", "user", "respondent id",
+                    "respondent", "client id", "client", "company id", "org id", "organization id", "author",
+                    "reviewer", "reviewer name", "author name", "username", "user name", "contact id",
+                    "customer number", "account number", "requester", "requester id"},
+    "id": {"id", "ticket id", "review id", "response id", "submission id", "record id", "case id",
+           "conversation id", "ticket", "ticket number", "case number", "interview id", "comment id", "uuid"},
+    "nps": {"nps", "nps score", "likelihood to recommend", "recommend score", "ltr"},
+    "rating": {"rating", "stars", "star rating", "review rating", "score", "rating 1 5", "csat", "csat score"},
+    "mrr": {"mrr", "monthly revenue", "monthly recurring revenue", "mrr usd", "monthly spend"},
+    "arr": {"arr", "annual revenue", "annual recurring revenue", "arr usd", "acv", "contract value"},
+    "date": {"date", "created", "created at", "created on", "submitted", "submitted at", "submitted on",
+             "timestamp", "response date", "review date", "start date", "end date", "completed", "completed at",
+             "date submitted", "datetime", "time", "recorded date", "date created", "opened at", "opened"},
+    "segment": {"segment", "customer segment", "market segment", "segment name", "cohort", "customer type"},
+    "plan": {"plan", "subscription", "subscription plan", "pricing plan", "tier", "edition", "package",
+             "plan name", "plan tier", "license", "license type"},
+    "role": {"role", "job title", "job role", "position", "persona", "function", "department", "job function",
+             "user role", "title role"},
+    "company_size": {"company size", "employees", "employee count", "number of employees", "team size",
+                     "org size", "organization size", "company size employees", "headcount", "size"},
+    "title": {"title", "subject", "summary", "headline", "review title", "ticket subject"},
+}
+_ROLE_ORDER = ("email", "customer_id", "id", "nps", "rating", "mrr", "arr", "date", "segment", "plan", "role",
+               "company_size", "title")
+# Personal data that has no analytic use: never stored, not even as metadata.
+_PII_COLUMNS = {"name", "first name", "last name", "full name", "phone", "phone number", "mobile", "address",
+                "street", "ip", "ip address", "contact name", "respondent name", "customer name"}
+_TEXT_HINTS = ("comment", "feedback", "review", "text", "body", "message", "description", "answer", "response",
+               "note", "verbatim", "why", "what", "how", "suggest", "improve", "open ended", "reason", "content",
+               "details", "explain", "tell us", "anything else")
+_NOT_TEXT_HINTS = ("status", "country", "channel", "source", "priority", "category", "tag", "url", "link",
+                   "language", "platform", "version", "region", "city", "state", "type", "device", "browser")
+
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {
+    "nps": parse_nps, "rating": parse_rating, "mrr": parse_number, "arr": parse_number, "date": parse_date,
+}
+
+
+def header_role(header: str) -> str | None:
+    h = normalize_header(header)
+    for role in _ROLE_ORDER:
+        if h in _SYNONYMS[role]:
+            return role
+    if "email" in h:
+        return "email"
+    if "recommend" in h:
+        return "nps"
+    if h.endswith((" date", " at")) or "timestamp" in h:
+        return "date"
+    if h.endswith(" id") and not any(w in h for w in ("customer", "account", "user", "respondent", "client")):
+        return "id"
+    return None
+
+
+def _values_fit(role: str, values: Sequence[Any]) -> bool:
+    check = _VALIDATORS.get(role)
+    filled = [v for v in values if not is_blank(v)]
+    if check is None or not filled:
+        return True
+    ok = 0
+    for v in filled:
+        try:
+            check(v)
+            ok += 1
+        except BadValue:
+            pass
+    return ok / len(filled) >= 0.8
+
+
+def _looks_like_text(header: str, values: Sequence[Any]) -> bool:
+    h = normalize_header(header)
+    filled = [cell_text(v).strip() for v in values if not is_blank(v)]
+    if not filled or h in _PII_COLUMNS:
+        return False
+    numeric = sum(_is_number(v) for v in filled) / len(filled)
+    if numeric > 0.5:
+        return False
+    avg_len = sum(len(v) for v in filled) / len(filled)
+    spaced = sum(" " in v for v in filled) / len(filled)
+    distinct = len(set(filled)) / len(filled)
+    hinted = header.strip().endswith("?") or any(w in h for w in _TEXT_HINTS)
+    if any(w in h.split() for w in _NOT_TEXT_HINTS) and not header.strip().endswith("?"):
+        return False
+    if hinted:
+        return avg_len >= 8 and spaced >= 0.3
+    return avg_len >= 25 and spaced >= 0.6 and distinct >= 0.5
+
+
+def _is_number(v: str) -> bool:
+    try:
+        parse_number(v)
+    except BadValue:
+        return False
+    return True
+
+
+def resolve_mapping(
+    name: str, columns: list[str], sample: list[dict[str, Any]], explicit: ColumnMapping | None
+) -> ColumnMapping:
+    """The mapping for one table: explicit choices first, the rest detected from headers and sample values."""
+    explicit = explicit or ColumnMapping()
+    missing = [(role, col) for role, col in explicit.named_columns() if col not in columns]
+    if missing:
+        role, col = missing[0]
+        raise CopilotError(
+            "bad_mapping",
+            f"{name}: the mapping names column {col!r} (as {role}) but the file has no such column; "
+            f"columns are: {', '.join(repr(c) for c in columns)}",
+        )
+    mapping = explicit.model_copy(deep=True)
+    taken = {col for _, col in explicit.named_columns()}
+    for col in columns:
+        if col in taken:
+            continue
+        role = header_role(col)
+        if role is None or getattr(mapping, role) is not None:
+            continue
+        values = [row.get(col) for row in sample]
+        if role == "id" and len({cell_text(v) for v in values if not is_blank(v)}) < sum(
+            not is_blank(v) for v in values
+        ):
+            continue  # not unique per row, so not a row key
+        if _values_fit(role, values):
+            setattr(mapping, role, col)
+            taken.add(col)
+    if not mapping.text:
+        mapping.text = [c for c in columns if c not in taken and _looks_like_text(c, [r.get(c) for r in sample])]
+    if not mapping.text:
+        raise CopilotError(
+            "bad_mapping",
+            f"{name}: found no free-text column; columns are: {', '.join(repr(c) for c in columns)}. "
+            "Name one with --text-col COLUMN or a mapping file.",
+        )
+    return mapping
+
+
+def is_pii_column(column: str) -> bool:
+    return normalize_header(column) in _PII_COLUMNS

@@ -1,0 +1,329 @@
+"""Streaming readers for tabular feedback: CSV/TSV (encoding and delimiter detected), XLSX, JSON, JSONL.
+
+Every reader yields `Row` (a locator such as 'survey.csv:57' and the values by column) or `BadRow` (the
+locator and why it cannot be read), so one malformed row never stops the rows after it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import json
+import sys
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import charset_normalizer
+
+from copilot.errors import CopilotError
+
+TABULAR_SUFFIXES = {".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"}
+_SAMPLE_BYTES = 1 << 20
+_SUBHEADER_WORDS = {"response", "open-ended response", "open ended response", "other (please specify)"}
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass
+class Row:
+    locator: str
+    values: dict[str, Any]
+
+
+@dataclass
+class BadRow:
+    locator: str
+    reason: str
+
+
+@dataclass
+class Table:
+    """A stream of rows with the columns known up front (JSON sources add any new keys they meet)."""
+
+    name: str
+    columns: list[str]
+    rows: Iterator[Row | BadRow]
+    notes: list[str] = field(default_factory=list)
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (with or without BOM), else charset-normalizer's best guess."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
+        return "utf-16-le"
+    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
+        return "utf-16-be"
+    try:
+        sample.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(sample) - 3 and len(sample) == _SAMPLE_BYTES:
+            return "utf-8"  # the sample ends mid-character
+    best = charset_normalizer.from_bytes(sample).best()
+    return best.encoding if best is not None else "latin-1"
+
+
+def _detect_delimiter(first_line: str, suffix: str) -> str:
+    if suffix in {".tsv", ".tab"}:
+        return "\t"
+    counts = {d: first_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _unique_headers(raw: list[Any]) -> list[str]:
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for i, h in enumerate(raw):
+        name = str(h).strip() if h is not None and str(h).strip() else f"column_{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def _is_subheader(cells: list[Any]) -> bool:
+    filled = [str(c).strip().lower() for c in cells if c is not None and str(c).strip()]
+    return bool(filled) and sum(c in _SUBHEADER_WORDS for c in filled) / len(filled) >= 0.5
+
+
+def _merge_subheader(header: list[Any], sub: list[Any]) -> list[Any]:
+    """SurveyMonkey-style exports put the question in row 1 and 'Response' / option names in row 2."""
+    merged: list[Any] = []
+    last = ""
+    for i, h in enumerate(header):
+        s = str(sub[i]).strip() if i < len(sub) and sub[i] is not None else ""
+        if h is not None and str(h).strip():
+            last = str(h).strip()
+            merged.append(last if s.lower() in _SUBHEADER_WORDS or not s else f"{last} - {s}")
+        else:
+            merged.append(f"{last} - {s}" if last and s else h)
+    return merged
+
+
+def _is_qualtrics_import_row(cells: list[Any]) -> bool:
+    filled = [str(c) for c in cells if c]
+    return bool(filled) and sum(c.startswith('{"ImportId"') for c in filled) / len(filled) >= 0.5
+
+
+def read_csv(path: Path, name: str) -> Table:
+    with path.open("rb") as fh:
+        sample = fh.read(_SAMPLE_BYTES)
+    if not sample.strip():
+        raise CopilotError("bad_input", f"{name}: the file is empty")
+    encoding = detect_encoding(sample)
+    text_sample = sample.decode(encoding, errors="replace")
+    delimiter = _detect_delimiter(text_sample.lstrip("\ufeff").split("\n", 1)[0], path.suffix.lower())
+
+    fh = path.open("r", encoding=encoding, errors="replace", newline="")
+    reader = csv.reader(fh, delimiter=delimiter)
+    try:
+        header_raw = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        fh.close()
+        raise CopilotError("bad_input", f"{name}: cannot read a header row ({exc})") from exc
+    notes = [f"encoding {encoding}, delimiter {delimiter!r}"]
+    pending: list[tuple[int, list[str]]] = []
+    for _ in range(2):  # look at up to two more header-ish rows
+        try:
+            line_before = reader.line_num
+            nxt = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            break
+        if _is_subheader(nxt):
+            header_raw = _merge_subheader(header_raw, nxt)
+            notes.append("two-row survey header merged")
+        elif _is_qualtrics_import_row(nxt):
+            notes.append("Qualtrics import-id row skipped")
+        elif pending == [] and len(nxt) == len(header_raw) and _is_qualtrics_question_row(header_raw, nxt):
+            header_raw = nxt
+            notes.append("Qualtrics question-text row used as header")
+        else:
+            pending.append((line_before + 1, nxt))
+            break
+    columns = _unique_headers(header_raw)
+
+    def rows() -> Iterator[Row | BadRow]:
+        try:
+            for line, cells in pending:
+                yield _csv_row(name, line, cells, columns)
+            while True:
+                start = reader.line_num + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield BadRow(f"{name}:{start}", f"malformed CSV ({exc})")
+                    continue
+                if not cells or all(not c.strip() for c in cells):
+                    continue
+                yield _csv_row(name, start, cells, columns)
+        finally:
+            fh.close()
+
+    return Table(name=name, columns=columns, rows=rows(), notes=notes)
+
+
+def _is_qualtrics_question_row(header: list[str], row: list[str]) -> bool:
+    ids = sum(bool(h) and (h.startswith("Q") and h[1:].split("_")[0].isdigit()) for h in header)
+    return ids >= 2 and ids >= len(header) // 3 and sum(len(c) > len(h) for c, h in zip(row, header, strict=False)) > ids // 2
+
+
+def _csv_row(name: str, line: int, cells: list[str], columns: list[str]) -> Row | BadRow:
+    if len(cells) > len(columns) and not any(c.strip() for c in cells[len(columns) :]):
+        cells = cells[: len(columns)]
+    if len(cells) != len(columns):
+        return BadRow(f"{name}:{line}", f"expected {len(columns)} fields, found {len(cells)} (check quoting)")
+    return Row(f"{name}:{line}", dict(zip(columns, cells, strict=True)))
+
+
+def read_xlsx(path: Path, name: str) -> list[Table]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise CopilotError("bad_input", f"{name}: not a readable XLSX workbook ({exc})") from exc
+    tables: list[Table] = []
+    multi = len(wb.worksheets) > 1
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        label = f"{name}[{ws.title}]" if multi else name
+        it = ws.iter_rows(values_only=True)
+        header: list[Any] | None = None
+        header_row = 0
+        for i, cells in enumerate(it, start=1):
+            if any(c is not None and str(c).strip() for c in cells):
+                header, header_row = list(cells), i
+                break
+        if header is None:
+            continue
+        while header and (header[-1] is None or not str(header[-1]).strip()):
+            header.pop()
+        columns = _unique_headers(header)
+        tables.append(Table(name=label, columns=columns, rows=_xlsx_rows(label, it, header_row, columns)))
+    return tables
+
+
+def _xlsx_rows(label: str, it: Iterator[tuple[Any, ...]], header_row: int, columns: list[str]) -> Iterator[Row | BadRow]:
+    for i, cells in enumerate(it, start=header_row + 1):
+        if not any(c is not None and str(c).strip() for c in cells):
+            continue
+        values = list(cells[: len(columns)]) + [None] * max(0, len(columns) - len(cells))
+        if len(cells) > len(columns) and any(c is not None and str(c).strip() for c in cells[len(columns) :]):
+            yield BadRow(f"{label}:{i}", f"values beyond the last named column ({len(columns)} columns)")
+            continue
+        yield Row(f"{label}:{i}", dict(zip(columns, values, strict=True)))
+
+
+def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in obj.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        elif isinstance(v, list):
+            out[key] = ", ".join(str(x) for x in v if x is not None and not isinstance(x, dict | list))
+        else:
+            out[key] = v
+    return out
+
+
+def _json_table(name: str, items: Iterator[tuple[str, Any]], sample_size: int = 500) -> Table:
+    """Columns from the first `sample_size` objects; later objects may add keys (kept as extra metadata)."""
+    buffered: list[Row | BadRow] = []
+    columns: dict[str, None] = {}
+    for locator, obj in items:
+        if isinstance(obj, BadRow):
+            buffered.append(obj)
+        elif not isinstance(obj, dict):
+            buffered.append(BadRow(locator, f"expected a JSON object, found {type(obj).__name__}"))
+        else:
+            flat = _flatten(obj)
+            columns.update(dict.fromkeys(flat))
+            buffered.append(Row(locator, flat))
+        if len(buffered) >= sample_size:
+            break
+
+    def rows() -> Iterator[Row | BadRow]:
+        yield from buffered
+        for locator, obj in items:
+            if isinstance(obj, BadRow):
+                yield obj
+            elif not isinstance(obj, dict):
+                yield BadRow(locator, f"expected a JSON object, found {type(obj).__name__}")
+            else:
+                yield Row(locator, _flatten(obj))
+
+    return Table(name=name, columns=list(columns), rows=rows())
+
+
+def read_jsonl(path: Path, name: str) -> Table:
+    def items() -> Iterator[tuple[str, Any]]:
+        with path.open("rb") as fh:
+            for n, raw in enumerate(fh, start=1):
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8", errors="replace").strip()
+                if not line:
+                    continue
+                try:
+                    yield f"{name}:{n}", json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield f"{name}:{n}", BadRow(f"{name}:{n}", f"invalid JSON ({exc.msg} at column {exc.colno})")
+
+    return _json_table(name, items())
+
+
+def read_json(path: Path, name: str) -> Table:
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CopilotError("bad_input", f"{name}: not valid JSON ({exc})") from exc
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v[:50])]
+        if len(lists) != 1:
+            raise CopilotError(
+                "bad_input", f"{name}: expected a JSON array of objects, or an object holding exactly one such array"
+            )
+        data = lists[0]
+    if not isinstance(data, list):
+        raise CopilotError("bad_input", f"{name}: expected a JSON array of objects, found {type(data).__name__}")
+    return _json_table(name, ((f"{name}[{i}]", obj) for i, obj in enumerate(data)))
+
+
+def read_tables(path: Path, name: str) -> list[Table]:
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv", ".tab"}:
+        return [read_csv(path, name)]
+    if suffix in {".xlsx", ".xlsm"}:
+        return read_xlsx(path, name)
+    if suffix in {".jsonl", ".ndjson"}:
+        return [read_jsonl(path, name)]
+    if suffix == ".json":
+        return [read_json(path, name)]
+    raise CopilotError("bad_input", f"{name}: not a table format")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text, the way a person reading the sheet would see it."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)

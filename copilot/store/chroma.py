@@ -1,0 +1,252 @@
+"""Chroma, embedded (`PersistentClient`) by default or a server (`HttpClient`) with COPILOT_CHROMA_URL.
+
+One collection per project. A collection records the embedding model it holds, and mixing models is refused.
+Embedded Chroma is thread-safe but not process-safe, so writers to one directory take a file lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.api.models.Collection import Collection
+from filelock import FileLock, Timeout
+
+from copilot.config import Settings
+from copilot.errors import CopilotError
+from copilot.models import ProjectStats, RecordPublic
+from copilot.store.embeddings import Embedder
+
+COLLECTION_PREFIX = "pmc-"
+_PROJECT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$")
+CHUNK_KEYS = ("record_id", "chunk", "chunks", "start", "end", "section", "day", "feedback")
+_PAGE = 5000
+
+
+def check_project(name: str) -> str:
+    if not _PROJECT_RE.match(name):
+        raise CopilotError(
+            "bad_project",
+            f"project name {name!r} is not valid: use 1 to 64 letters, digits, '-' or '_', "
+            "starting and ending with a letter or digit",
+        )
+    return name
+
+
+def _client(settings: Settings) -> Any:
+    chroma_settings = chromadb.Settings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise CopilotError("config", f"COPILOT_CHROMA_URL {settings.chroma_url!r} is not a URL")
+        ssl = url.scheme == "https"
+        try:
+            return chromadb.HttpClient(
+                host=url.hostname, port=url.port or (443 if ssl else 8000), ssl=ssl, settings=chroma_settings
+            )
+        except Exception as exc:  # chromadb raises several types for an unreachable server
+            raise CopilotError("store_unreachable", f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+class Store:
+    """The projects' collections. Every other package asks this class for records and writes."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.client = _client(settings)
+        self._lock_path = settings.data_dir / "chroma.write.lock"
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.chroma_path)
+
+    def collection(self, project: str, *, create: bool = False) -> Collection:
+        name = COLLECTION_PREFIX + check_project(project)
+        if create:
+            col = self.client.get_or_create_collection(
+                name,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": self.embedder.name, "copilot_generation": 0},
+            )
+        else:
+            try:
+                col = self.client.get_collection(name, embedding_function=None)
+            except Exception as exc:  # NotFoundError in embedded mode, a ValueError/HTTP error from a server
+                if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                    raise CopilotError(
+                        "not_found", f"project {project!r} does not exist in {self.location}; ingest into it first"
+                    ) from exc
+                raise
+        stored = (col.metadata or {}).get("embedding_model")
+        if stored and stored != self.embedder.name:
+            raise CopilotError(
+                "embedding_mismatch",
+                f"project {project!r} holds embeddings from {stored}, but this run uses {self.embedder.name}; "
+                "mixing them would make search meaningless. Use the same COPILOT_EMBEDDINGS setting, "
+                "or ingest into a new project.",
+            )
+        return col
+
+    def projects(self) -> list[str]:
+        names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+        return sorted(n[len(COLLECTION_PREFIX) :] for n in names if n.startswith(COLLECTION_PREFIX))
+
+    def delete_project(self, project: str) -> None:
+        self.collection(project)
+        with self._write_lock():
+            self.client.delete_collection(COLLECTION_PREFIX + project)
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        if self.settings.chroma_url:
+            yield  # a Chroma server serialises writers itself
+            return
+        lock = FileLock(str(self._lock_path), timeout=self.settings.lock_timeout_s)
+        try:
+            with lock:
+                yield
+        except Timeout as exc:
+            raise CopilotError(
+                "locked",
+                f"another process is writing to {self.settings.chroma_path}; embedded Chroma allows one writer "
+                "at a time. Wait for it, or run a Chroma server and set COPILOT_CHROMA_URL.",
+            ) from exc
+
+    @contextmanager
+    def writer(self, project: str) -> Iterator[ProjectWriter]:
+        with self._write_lock():
+            w = ProjectWriter(self, self.collection(project, create=True))
+            try:
+                yield w
+            finally:
+                w.close()
+
+    # ---- reads -------------------------------------------------------------------------------------------
+
+    def iter_chunks(self, project: str, include: list[str], where: dict[str, Any] | None = None
+                    ) -> Iterator[dict[str, Any]]:
+        col = self.collection(project)
+        offset = 0
+        while True:
+            page = col.get(where=where, include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+            ids = page["ids"]
+            if not ids:
+                return
+            for i, cid in enumerate(ids):
+                yield {"id": cid, **{k: page[k][i] for k in include}}  # type: ignore[literal-required]
+            if len(ids) < _PAGE:
+                return
+            offset += len(ids)
+
+    def get_record(self, project: str, record_id: str) -> RecordPublic:
+        col = self.collection(project)
+        first = col.get(ids=[record_id], include=["documents", "metadatas"])
+        if not first["ids"]:
+            raise CopilotError("not_found", f"no record {record_id!r} in project {project!r}")
+        meta = dict(first["metadatas"][0])  # type: ignore[index]
+        text = first["documents"][0]  # type: ignore[index]
+        n = int(meta.get("chunks", 1))
+        if n > 1:
+            rest = col.get(ids=[f"{record_id}:{i}" for i in range(1, n)], include=["documents", "metadatas"])
+            parts = sorted(zip(rest["metadatas"], rest["documents"], strict=True), key=lambda p: int(p[0]["chunk"]))  # type: ignore[arg-type]
+            text += "".join(doc for _, doc in parts)
+        return RecordPublic(id=record_id, text=text, metadata=public_metadata(meta))
+
+    def stats(self, project: str) -> ProjectStats:
+        col = self.collection(project)
+        by: dict[str, Counter[str]] = {k: Counter() for k in ("source", "kind", "segment", "plan")}
+        records = 0
+        for item in self.iter_chunks(project, ["metadatas"], where={"chunk": 0}):
+            meta = item["metadatas"]
+            records += 1
+            for key, counter in by.items():
+                counter[str(meta.get(key, "(none)"))] += 1
+        return ProjectStats(
+            project=project, records=records, chunks=col.count(),
+            by_source=dict(by["source"].most_common()), by_kind=dict(by["kind"].most_common()),
+            by_segment=dict(by["segment"].most_common()), by_plan=dict(by["plan"].most_common()),
+            embedding_model=str((col.metadata or {}).get("embedding_model", "")),
+        )
+
+
+def public_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """Record metadata as users see it: no chunk bookkeeping."""
+    return {k: v for k, v in meta.items() if k not in CHUNK_KEYS or k == "record_id"}
+
+
+class ProjectWriter:
+    """Writes one project's chunks. Embedding of the next batch overlaps with Chroma storing this one."""
+
+    def __init__(self, store: Store, collection: Collection) -> None:
+        self.store = store
+        self.collection = collection
+        self.was_empty = collection.count() == 0
+        self.changed = False
+        self._max_batch = store.client.get_max_batch_size()
+        self._pending: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def existing(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Metadata of the records among `ids` already stored (first chunk only)."""
+        if self.was_empty or not ids:
+            return {}
+        self._join()
+        got = self.collection.get(ids=ids, include=["metadatas"])
+        return {i: dict(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}  # type: ignore[arg-type]
+
+    def find(self, where: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+        if self.was_empty:
+            return []
+        self._join()
+        got = self.collection.get(where=where, include=["documents", "metadatas"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"], strict=True))  # type: ignore[arg-type]
+
+    def write(self, ids: list[str], texts: list[str], metadatas: list[dict[str, Any]]) -> None:
+        """Embed now, store in the background; the next call waits for this store to finish."""
+        if not ids:
+            return
+        vectors = self.store.embedder.embed(texts)
+        self._join()
+        self.changed = True
+        thread = threading.Thread(target=self._store, args=(ids, vectors, texts, metadatas), daemon=True)
+        thread.start()
+        self._pending = thread
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            self._join()
+            self.collection.delete(ids=ids)
+            self.changed = True
+
+    def _store(self, ids: list[str], vectors: Any, texts: list[str], metas: list[dict[str, Any]]) -> None:
+        try:
+            for i in range(0, len(ids), self._max_batch):
+                sl = slice(i, i + self._max_batch)
+                self.collection.upsert(ids=ids[sl], embeddings=vectors[sl], documents=texts[sl], metadatas=metas[sl])
+        except BaseException as exc:  # re-raised in the caller's thread by _join
+            self._error = exc
+
+    def _join(self) -> None:
+        if self._pending is not None:
+            self._pending.join()
+            self._pending = None
+        if self._error is not None:
+            err, self._error = self._error, None
+            raise CopilotError("store_failed", f"writing to Chroma failed: {err}") from err
+
+    def close(self) -> None:
+        self._join()
+        if self.changed:
+            meta = dict(self.collection.metadata or {})
+            meta["copilot_generation"] = int(meta.get("copilot_generation", 0)) + 1
+            self.collection.modify(metadata=meta)
