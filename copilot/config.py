@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     provider: Literal["extractive", "openai", "local", "fake"] = "extractive"
     chunk_tokens: int = Field(default=400, ge=50, le=8000, description="Tokens per chunk of a long document.")
     ingest_batch: int = Field(default=2000, ge=10, le=5000, description="Records embedded and stored at a time.")
+    reader_process_min_bytes: int = Field(
+        default=4_000_000, ge=0, description="Inputs this large are read in a second process (0: always)."
+    )
     lock_timeout_s: float = Field(default=600.0, ge=0, description="How long an ingest waits for another writer.")
     near_duplicate_ratio: float = Field(default=90.0, ge=50, le=100, description="rapidfuzz ratio for near-dups.")
 

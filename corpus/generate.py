@@ -22,7 +22,6 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from research import INTERVIEWS, MARKET_DOCS, PDF_DOC, write_pdf  # noqa: E402
@@ -32,6 +31,7 @@ from copilot.ingest.identity import record_id  # noqa: E402
 SEED = 20261122
 START, END = dt.date(2026, 3, 1), dt.date(2026, 10, 31)
 DATA = HERE / "data"
+TRUTH = HERE / "truth.yaml"
 PH = yaml.safe_load((HERE / "phrases.yaml").read_text(encoding="utf-8"))
 PAINS: dict[str, Any] = PH["pain_points"]
 STRENGTHS: dict[str, Any] = PH["strengths"]
@@ -411,12 +411,16 @@ def write_truth(truth: Truth) -> None:
         "pii_record_ids": sorted(set(truth.pii)),
         "injections": {"canary": "CANARY-7Q2X", "visible_record_ids": truth.injections, "hidden_record_ids": truth.hidden},
     }
-    (HERE / "truth.yaml").write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    TRUTH.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
 
 
 def main() -> None:
+    global DATA, TRUTH
+    if len(sys.argv) == 3 and sys.argv[1] == "--out":  # write elsewhere, e.g. to check determinism
+        DATA = Path(sys.argv[2]) / "data"
+        TRUTH = Path(sys.argv[2]) / "truth.yaml"
     shutil.rmtree(DATA, ignore_errors=True)
-    DATA.mkdir()
+    DATA.mkdir(parents=True)
     truth = Truth()
     accts = accounts()
     survey(truth)

@@ -31,11 +31,11 @@ class Deduper:
         """Load what the store already holds for this batch's fingerprints and customers (reruns, other files)."""
         fps = sorted({r.fingerprint for r in records} - self._fingerprints.keys())
         for i in range(0, len(fps), 500):
-            for rid, _text, meta in store.find({"$and": [{"fingerprint": {"$in": fps[i : i + 500]}}, {"chunk": 0}]}):
+            for rid, _text, meta in store.find({"fingerprint": {"$in": fps[i : i + 500]}}):
                 self._fingerprints.setdefault(str(meta["fingerprint"]), rid)
         customers = sorted({r.meta.customer_id for r in records if r.meta.customer_id})
         for i in range(0, len(customers), 500):
-            found = store.find({"$and": [{"customer_id": {"$in": customers[i : i + 500]}}, {"chunk": 0}]})
+            found = store.find({"customer_id": {"$in": customers[i : i + 500]}})
             for rid, text, meta in found:
                 seen = self._by_customer[str(meta["customer_id"])]
                 if all(rid != s for s, _ in seen):

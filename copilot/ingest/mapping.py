@@ -147,11 +147,11 @@ def _looks_like_text(header: str, values: Sequence[Any]) -> bool:
     avg_len = sum(len(v) for v in filled) / len(filled)
     spaced = sum(" " in v for v in filled) / len(filled)
     distinct = len(set(filled)) / len(filled)
-    hinted = header.strip().endswith("?") or any(w in h for w in _TEXT_HINTS)
-    if any(w in h.split() for w in _NOT_TEXT_HINTS) and not header.strip().endswith("?"):
+    question = header.strip().endswith("?")
+    if any(w in h.split() for w in _NOT_TEXT_HINTS) and not question:
         return False
-    if hinted:
-        return avg_len >= 8 and spaced >= 0.3
+    if question or any(w in h for w in _TEXT_HINTS):
+        return avg_len >= 3  # named like feedback: short answers ("Fine", "n/a") are still answers
     return avg_len >= 25 and spaced >= 0.6 and distinct >= 0.5
 
 

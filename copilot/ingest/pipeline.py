@@ -1,40 +1,41 @@
 """`ingest`: files and folders in, records in the project's collection out, and a report of everything.
 
-Rows stream through in batches (never the whole file in memory). Each batch is deduplicated, compared with
-what is stored (unchanged records are not embedded again), chunked, embedded and written.
+Reading (parse, map, normalise, redact, chunk, and embedding with the local model) runs in a separate process
+for large inputs, because embedded Chroma holds the GIL while it writes; this process deduplicates, compares
+with what is stored (unchanged records are not written again) and writes. Rows stream in batches, so memory
+stays flat whatever the file size.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing as mp
+import queue as queue_mod
 import time
-from collections import Counter
+import traceback
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from copilot.config import Settings
 from copilot.errors import CopilotError
-from copilot.ingest.chunking import chunk_record
 from copilot.ingest.dedupe import Deduper
-from copilot.ingest.documents import DOCUMENT_SUFFIXES, read_document
+from copilot.ingest.documents import DOCUMENT_SUFFIXES
 from copilot.ingest.identity import record_id
-from copilot.ingest.mapping import ColumnMapping, resolve_mapping
-from copilot.ingest.records import RecordBuilder, front_matter_values, infer_kind
-from copilot.ingest.tabular import TABULAR_SUFFIXES, BadRow, Row, Table, cell_text, read_tables
-from copilot.models import FEEDBACK_KINDS, IngestReport, Record, SkippedRow
+from copilot.ingest.mapping import ColumnMapping
+from copilot.ingest.reader import Batch, Event, Notes, ReadJob, read_events
+from copilot.ingest.tabular import TABULAR_SUFFIXES
+from copilot.models import IngestReport, Record, SkippedRow
 from copilot.store.chroma import ProjectWriter, Store
 
 SUPPORTED = TABULAR_SUFFIXES | DOCUMENT_SUFFIXES
-_SAMPLE_ROWS = 200
+_EPOCH = dt.date(1970, 1, 1)
 Progress = Callable[[str, int], None]
 
 
-def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Files to read with their source names, and notes on files passed over while walking folders."""
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[SkippedRow]]:
+    """Files to read with their source names, and the files passed over while walking folders."""
     found: list[tuple[Path, str]] = []
-    passed_over: list[str] = []
+    passed_over: list[SkippedRow] = []
     for path in paths:
         if not path.exists():
             raise CopilotError("not_found", f"no such file or folder: {path}")
@@ -48,21 +49,18 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[str]]:
             if f.suffix.lower() in SUPPORTED:
                 found.append((f, rel.as_posix()))
             else:
-                passed_over.append(f"{rel.as_posix()}: not a supported format ({f.suffix or 'no extension'})")
+                passed_over.append(SkippedRow(locator=rel.as_posix(),
+                                              reason=f"not a supported format ({f.suffix or 'no extension'})"))
     return found, passed_over
 
 
-_EPOCH = dt.date(1970, 1, 1)
-
-
 def record_metadata(record: Record) -> dict[str, Any]:
-    """A record's metadata flattened for the store (Chroma keeps str, int, float and bool only)."""
+    """A record's metadata for the store. Chroma keeps str, int, float and bool, and every key costs write
+    time, so only what is read back is kept (chunk bookkeeping is added per chunk, and only when needed)."""
     meta = record.meta.model_dump(exclude_none=True, exclude={"extra", "date"})
     if record.meta.date is not None:
-        meta["date"] = record.meta.date.isoformat()
-        meta["day"] = (record.meta.date - _EPOCH).days
+        meta["day"] = (record.meta.date - _EPOCH).days  # numeric for range filters; read back as "date"
     meta.update(record.meta.extra)
-    meta["feedback"] = record.meta.kind in FEEDBACK_KINDS
     meta["content_hash"] = record.content_hash
     meta["fingerprint"] = record.fingerprint
     if record.near_dup_of:
@@ -70,76 +68,79 @@ def record_metadata(record: Record) -> dict[str, Any]:
     return meta
 
 
-class _Run:
-    def __init__(self, settings: Settings, writer: ProjectWriter, report: IngestReport, progress: Progress | None):
-        self.settings = settings
+class _Writer:
+    """Turns batches into store writes: dedupe, compare with what is stored, write only what changed."""
+
+    def __init__(self, store: Store, writer: ProjectWriter, report: IngestReport) -> None:
+        self.store = store
         self.writer = writer
         self.report = report
-        self.progress = progress
-        self.dedupe = Deduper(settings.near_duplicate_ratio)
+        self.dedupe = Deduper(store.settings.near_duplicate_ratio)
         self.seen_ids: dict[str, str] = {}
-        self.pii: Counter[str] = Counter()
-        self.batch: list[Record] = []
 
-    def add(self, record: Record) -> None:
-        known = self.seen_ids.get(record.id)
-        if known is not None:
-            if known == record.content_hash:
-                self.report.duplicates += 1
-                return
-            # The same key on a different row: keep both, the later one under a content-based id.
-            self.report.warnings.append(SkippedRow(
-                locator=record.meta.locator, reason="id key repeats an earlier row; kept under a content id"))
-            record.id = record_id(record.meta.source, "content:" + record.fingerprint + record.meta.locator)
-        self.seen_ids[record.id] = record.content_hash
-        self.batch.append(record)
-        if len(self.batch) >= self.settings.ingest_batch:
-            self.flush()
-
-    def flush(self) -> None:
-        batch, self.batch = self.batch, []
-        if not batch:
-            return
+    def write(self, batch: Batch) -> None:
+        offsets: list[int] = []
+        pos = 0
+        for cs in batch.chunks:
+            offsets.append(pos)
+            pos += len(cs)
+        kept = self._deduplicated(batch)
         if not self.writer.was_empty:
-            self.dedupe.prefetch(batch, self.writer)
-        kept: list[Record] = []
-        for rec in batch:
+            self.dedupe.prefetch([batch.records[i] for i in kept], self.writer)
+        existing = self.writer.existing([batch.records[i].id for i in kept])
+        new: list[tuple[str, str, dict[str, Any], int]] = []
+        changed: list[tuple[str, str, dict[str, Any], int]] = []
+        stale: list[str] = []
+        for i in kept:
+            rec = batch.records[i]
             if self.dedupe.duplicate_of(rec) is not None:
                 self.report.duplicates += 1
                 continue
             rec.near_dup_of = self.dedupe.near_duplicate_of(rec)
-            if rec.near_dup_of:
-                self.report.near_duplicates += 1
-            kept.append(rec)
-        existing = self.writer.existing([r.id for r in kept])
-        ids: list[str] = []
-        texts: list[str] = []
-        metas: list[dict[str, Any]] = []
-        stale: list[str] = []
-        for rec in kept:
+            self.report.near_duplicates += rec.near_dup_of is not None
             meta = record_metadata(rec)
             old = existing.get(rec.id)
-            if old is not None and old.get("content_hash") == rec.content_hash and old.get("near_dup_of") == meta.get(
-                "near_dup_of"
-            ):
+            if old is not None and all(old.get(k) == meta.get(k) for k in ("content_hash", "near_dup_of")):
                 self.report.records_unchanged += 1
                 continue
-            chunks = chunk_record(rec.id, rec.text, self.settings.chunk_tokens)
+            target = new if old is None else changed
             if old is None:
                 self.report.records_added += 1
             else:
                 self.report.records_updated += 1
-                stale += [f"{rec.id}:{i}" for i in range(len(chunks), int(old.get("chunks", 1)))]
-            for c in chunks:
-                cm = {**meta, "record_id": rec.id, "chunk": c.index, "chunks": c.count, "start": c.start, "end": c.end}
-                if c.section:
-                    cm["section"] = c.section
-                ids.append(c.id)
-                texts.append(c.text)
-                metas.append(cm)
+                stale += [f"{rec.id}:{n}" for n in range(len(batch.chunks[i]), int(old.get("chunks", 1)))]
+            for n, c in enumerate(batch.chunks[i]):
+                cm = dict(meta)
+                if c.count > 1:
+                    cm.update(record_id=rec.id, chunk=c.index, chunks=c.count, start=c.start, end=c.end)
+                    if c.section:
+                        cm["section"] = c.section
+                target.append((c.id, c.text, cm, offsets[i] + n))
         self.writer.delete(stale)
-        self.writer.write(ids, texts, metas)
-        self.report.chunks_stored += len(ids)
+        for rows, upsert in ((new, False), (changed, True)):
+            if rows:
+                vectors = batch.vectors[[r[3] for r in rows]] if batch.vectors is not None else None
+                self.writer.write([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], vectors,
+                                  upsert=upsert)
+                self.report.chunks_stored += len(rows)
+
+    def _deduplicated(self, batch: Batch) -> list[int]:
+        """Indexes of records to consider; the same key twice in one run is either a repeat or a collision."""
+        kept: list[int] = []
+        for i, rec in enumerate(batch.records):
+            known = self.seen_ids.get(rec.id)
+            if known is not None:
+                if known == rec.content_hash:
+                    self.report.duplicates += 1
+                    continue
+                self.report.warnings.append(SkippedRow(
+                    locator=rec.meta.locator, reason="id key repeats an earlier row; kept under a content id"))
+                rec.id = record_id(rec.meta.source, "content:" + rec.fingerprint + rec.meta.locator)
+                for c in batch.chunks[i]:
+                    c.record_id, c.id = rec.id, rec.id if c.index == 0 else f"{rec.id}:{c.index}"
+            self.seen_ids[rec.id] = rec.content_hash
+            kept.append(i)
+        return kept
 
 
 def ingest(
@@ -155,86 +156,63 @@ def ingest(
     files, passed_over = discover(paths)
     if not files:
         raise CopilotError("bad_input", "no readable files found in " + ", ".join(str(p) for p in paths))
-    report = IngestReport(project=project)
-    report.warnings += [SkippedRow(locator=n.split(":", 1)[0], reason=n.split(": ", 1)[1]) for n in passed_over]
+    settings = store.settings
+    report = IngestReport(project=project, warnings=passed_over)
+    size = sum(p.stat().st_size for p, _ in files)
+    separate = size >= settings.reader_process_min_bytes
+    job = ReadJob(files=files, mapping=mapping, kind=kind, batch_size=settings.ingest_batch,
+                  chunk_tokens=settings.chunk_tokens, embed=separate and settings.embeddings == "wordllama")
     with store.writer(project) as writer:
-        run = _Run(store.settings, writer, report, progress)
-        for path, name in files:
-            report.files.append(name)
-            try:
-                if path.suffix.lower() in TABULAR_SUFFIXES:
-                    for table in read_tables(path, name):
-                        _ingest_table(run, table, mapping, kind)
-                else:
-                    _ingest_document(run, path, name, kind)
-            except CopilotError as exc:
-                report.skipped.append(SkippedRow(locator=name, reason=exc.detail))
-            except (OSError, UnicodeError, ValueError) as exc:
-                report.skipped.append(SkippedRow(locator=name, reason=f"cannot read: {exc}"))
-        run.flush()
-    report.pii_redacted = dict(run.pii)
+        out = _Writer(store, writer, report)
+        for what, item in (_events_from_process(job) if separate else read_events(job)):
+            if what == "file":
+                report.files.append(item)
+            elif what == "batch":
+                out.write(item)
+            elif what == "progress" and progress:
+                progress(*item)
+            elif what == "notes":
+                _merge(report, item)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
-def _ingest_table(run: _Run, table: Table, explicit: ColumnMapping | None, kind: str | None) -> None:
-    rows: Iterator[Row | BadRow] = table.rows
-    head = list(islice(rows, _SAMPLE_ROWS))
-    sample = [r.values for r in head if isinstance(r, Row)]
-    mapping = resolve_mapping(table.name, table.columns, sample, explicit)
-    key_column = mapping.id or _unique_column(mapping.customer_id, sample)
-    builder = RecordBuilder(table.name.split("[", 1)[0], infer_kind(table.name, mapping, kind or mapping.kind,
-                            document=False), mapping, key_column, run.pii)
-    n = 0
-    for row in _chain(head, rows):
-        n += 1
-        run.report.rows_read += 1
-        if isinstance(row, BadRow):
-            run.report.skipped.append(SkippedRow(locator=row.locator, reason=row.reason))
-            continue
-        result = builder.from_row(row.locator, row.values)
-        run.report.blank_answers += result.blank_answers
-        run.report.warnings += [SkippedRow(locator=w.split(": ", 1)[0], reason=w.split(": ", 1)[1])
-                                for w in result.warnings]
-        if result.skip_reason:
-            run.report.skipped.append(SkippedRow(locator=row.locator, reason=result.skip_reason))
-        for rec in result.records:
-            run.add(rec)
-        if run.progress and n % 500 == 0:
-            run.progress(table.name, n)
-    if run.progress:
-        run.progress(table.name, n)
+def _merge(report: IngestReport, notes: Notes) -> None:
+    report.rows_read = notes.rows_read
+    report.blank_answers = notes.blank_answers
+    report.pii_redacted = dict(sorted(notes.pii.items()))
+    report.skipped += notes.skipped
+    report.warnings += notes.warnings
 
 
-def _ingest_document(run: _Run, path: Path, name: str, kind: str | None) -> None:
-    doc = read_document(path, name)
-    run.report.rows_read += 1
-    mapping, values = front_matter_values(doc.front_matter)
-    doc_kind = infer_kind(name, None, kind or _str(doc.front_matter.get("kind")), document=True)
-    builder = RecordBuilder(name, doc_kind, mapping, None, run.pii)
-    run.report.warnings += [SkippedRow(locator=name, reason=w.split(": ", 1)[1]) for w in doc.warnings]
-    record = builder.from_document(doc, values)
-    if record is None:
-        run.report.skipped.append(SkippedRow(locator=name, reason="empty text"))
-        return
-    run.add(record)
-    if run.progress:
-        run.progress(name, 1)
+def _produce(q: Any, job: ReadJob) -> None:
+    try:
+        for event in read_events(job):
+            q.put(event)
+        q.put(("end", None))
+    except BaseException:  # the parent re-raises it with the traceback
+        q.put(("fatal", traceback.format_exc()))
 
 
-def _str(value: Any) -> str | None:
-    return str(value) if value is not None else None
-
-
-def _unique_column(column: str | None, sample: list[dict[str, Any]]) -> str | None:
-    """A customer column is the row key when every sampled row has its own value (one respondent, one row)."""
-    if not column:
-        return None
-    values = [cell_text(r.get(column)).strip() for r in sample]
-    filled = [v for v in values if v]
-    return column if filled and len(filled) == len(values) and len(set(filled)) == len(filled) else None
-
-
-def _chain(head: list[Row | BadRow], rest: Iterator[Row | BadRow]) -> Iterator[Row | BadRow]:
-    yield from head
-    yield from rest
+def _events_from_process(job: ReadJob) -> Iterator[Event]:
+    ctx = mp.get_context("spawn")  # never fork a process that holds Chroma's threads
+    q = ctx.Queue(maxsize=4)
+    proc = ctx.Process(target=_produce, args=(q, job), daemon=True, name="copilot-reader")
+    proc.start()
+    try:
+        while True:
+            try:
+                what, item = q.get(timeout=1.0)
+            except queue_mod.Empty:
+                if not proc.is_alive():
+                    raise CopilotError("ingest_failed", f"the reader process died (exit code {proc.exitcode})") from None
+                continue
+            if what == "end":
+                return
+            if what == "fatal":
+                raise CopilotError("ingest_failed", f"reading failed:\n{item}")
+            yield what, item
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=10)

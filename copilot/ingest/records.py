@@ -44,7 +44,7 @@ def infer_kind(name: str, mapping: ColumnMapping | None, explicit: str | None, *
         return explicit  # type: ignore[return-value]
     lowered = normalize_header(name)
     for word, kind in _KIND_WORDS:
-        if word in lowered:
+        if word in lowered and (document or kind != "research"):  # a table of rows is feedback, not research
             return kind
     if document:
         return "research" if name.lower().endswith(".pdf") else "note"
@@ -110,11 +110,10 @@ class RecordBuilder:
             out.records.append(self._record(text, meta, row_key))
         return out
 
-    def from_document(self, doc: Document, front: dict[str, Any]) -> Record | None:
+    def from_document(self, doc: Document, front: dict[str, Any], warnings: list[str]) -> Record | None:
         text = redact(normalize_text(doc.text), self.pii)
         if not text:
             return None
-        warnings: list[str] = []
         meta_fields = self._meta(doc.name, front, warnings)
         meta = RecordMeta(source=self.source, kind=self.kind, locator=doc.name, title=doc.title, **meta_fields)
         return self._record(text, meta, "document")

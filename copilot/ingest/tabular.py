@@ -126,7 +126,7 @@ def read_csv(path: Path, name: str) -> Table:
     delimiter = _detect_delimiter(text_sample.lstrip("\ufeff").split("\n", 1)[0], path.suffix.lower())
 
     fh = path.open("r", encoding=encoding, errors="replace", newline="")
-    reader = csv.reader(fh, delimiter=delimiter)
+    reader = csv.reader(fh, delimiter=delimiter, strict=True)
     try:
         header_raw = next(reader)
     except (StopIteration, csv.Error) as exc:

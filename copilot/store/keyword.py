@@ -19,7 +19,7 @@ import numpy as np
 import Stemmer
 from filelock import FileLock
 
-from copilot.models import SearchFilter
+from copilot.models import FEEDBACK_KINDS, SearchFilter
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 FILTER_COLUMNS = ("source", "kind", "segment", "plan", "role", "question")
@@ -94,7 +94,7 @@ def build(items: list[dict[str, Any]]) -> KeywordIndex:
         codes[col] = np.fromiter((v.setdefault(x, len(v)) for x in values), dtype=np.int32, count=len(values))
         vocab[col] = v
     day = np.fromiter((int(m.get("day", -(10**6))) for m in metas), dtype=np.int64, count=len(metas))
-    feedback = np.fromiter((bool(m.get("feedback", False)) for m in metas), dtype=bool, count=len(metas))
+    feedback = np.fromiter((m.get("kind") in FEEDBACK_KINDS for m in metas), dtype=bool, count=len(metas))
     record_ids = [str(m.get("record_id", i)) for i, m in zip(ids, metas, strict=True)]
     return KeywordIndex(ids, record_ids, bm25, codes, vocab, day, feedback)
 

@@ -8,8 +8,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from copilot.models import SearchFilter, SearchResult
-from copilot.store.chroma import Store, public_metadata
+from copilot.models import FEEDBACK_KINDS, SearchFilter, SearchResult
+from copilot.store.chroma import Store, public_metadata, record_of
 from copilot.store.keyword import FILTER_COLUMNS, KeywordIndex, get_index
 
 Mode = Literal["hybrid", "semantic", "keyword"]
@@ -28,7 +28,7 @@ def chroma_where(f: SearchFilter) -> dict[str, Any] | None:
     if f.date_to:
         clauses.append({"day": {"$lte": (f.date_to - _EPOCH).days}})
     if f.feedback_only:
-        clauses.append({"feedback": True})
+        clauses.append({"kind": {"$in": sorted(FEEDBACK_KINDS)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -88,7 +88,7 @@ def search(
     best: dict[str, str] = {}
     for cid in order:
         if cid in by_id:
-            rid = str(got["metadatas"][by_id[cid]].get("record_id", cid))  # type: ignore[index]
+            rid = record_of(got["metadatas"][by_id[cid]], cid)  # type: ignore[index]
             best.setdefault(rid, cid)
     candidates = list(best.values())
     if diverse:
@@ -98,11 +98,12 @@ def search(
     for cid in candidates[:k]:
         i = by_id[cid]
         meta = dict(got["metadatas"][i])  # type: ignore[index]
-        meta_out = public_metadata(meta)
-        meta_out.update({"chunk_id": cid, "start": meta.get("start", 0), "end": meta.get("end")})
+        text = got["documents"][i]  # type: ignore[index]
+        meta_out = public_metadata(meta, cid)
+        meta_out.update({"chunk_id": cid, "start": meta.get("start", 0), "end": meta.get("end", len(text))})
         if meta.get("section"):
             meta_out["section"] = meta["section"]
-        results.append(SearchResult(id=str(meta.get("record_id", cid)), text=got["documents"][i], score=round(fused[cid], 6), metadata=meta_out))  # type: ignore[index]
+        results.append(SearchResult(id=meta_out["record_id"], text=text, score=round(fused[cid], 6), metadata=meta_out))
     return results
 
 

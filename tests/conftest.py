@@ -1,0 +1,81 @@
+"""Test isolation: each test gets its own data directory, no keys, and no way to reach the network."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from copilot.config import reset_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus" / "data"
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: Any) -> Any:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) and self.family in (
+        socket.AF_INET, socket.AF_INET6
+    ):
+        raise OSError(f"tests may not reach the network (tried {address!r})")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    data = tmp_path / "copilot-data"
+    for var in ("OPENAI_API_KEY", "COPILOT_OPENAI_API_KEY", "COPILOT_OPENAI_BASE_URL", "COPILOT_CHROMA_URL",
+                "COPILOT_EMBEDDINGS", "COPILOT_PROVIDER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(data))
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+    reset_settings()
+    yield data
+    reset_settings()
+
+
+def cli(*args: str, expect: int | None = 0) -> Any:
+    """Run `copilot ARGS` in-process; with --json return the parsed document, else the result."""
+    from copilot.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    if expect is not None:
+        assert result.exit_code == expect, f"exit {result.exit_code}: {result.output}\n{result.exception!r}"
+    if "--json" in args:
+        return json.loads(result.stdout)
+    return result
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture(scope="session")
+def corpus_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The sample corpus ingested once into project 'demo', shared by read-only tests."""
+    data = tmp_path_factory.mktemp("corpus-data")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COPILOT_DATA_DIR", str(data))
+    reset_settings()
+    from copilot.ingest.pipeline import ingest
+    from copilot.store import open_store
+
+    ingest(open_store(), [CORPUS], "demo")
+    mp.undo()
+    reset_settings()
+    yield data
+
+
+@pytest.fixture
+def demo(corpus_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COPILOT_DATA_DIR", str(corpus_data))
+    reset_settings()
+    return corpus_data

@@ -1,0 +1,106 @@
+"""Hybrid search over the sample corpus: relevant, filtered, isolated per project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from copilot.store import open_store
+from tests.conftest import cli, write
+
+
+def _search(*args: str) -> list[dict]:
+    return cli("search", *args, "--project", "demo", "--json")["results"]
+
+
+def test_hybrid_search_finds_the_pain_point(demo: Path) -> None:
+    results = _search("CSV export times out", "-k", "10")
+    assert len(results) == 10
+    assert sum("export" in r["text"].lower() for r in results) >= 9
+    assert set(results[0]) == {"id", "text", "score", "metadata"}
+    assert results == sorted(results, key=lambda r: -r["score"])
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+def test_filters_hold_in_every_mode(demo: Path, mode: str) -> None:
+    results = _search("slow dashboards", "--mode", mode, "--segment", "Enterprise", "--kind", "survey",
+                      "--since", "2026-06-01", "--until", "2026-08-31", "-k", "20")
+    assert results, mode
+    for r in results:
+        m = r["metadata"]
+        assert (m["segment"], m["kind"]) == ("Enterprise", "survey")
+        assert "2026-06-01" <= m["date"] <= "2026-08-31"
+
+
+def test_source_filter_and_feedback_only(demo: Path) -> None:
+    assert {r["metadata"]["source"] for r in _search("pricing", "--source", "app_reviews.csv")} == {"app_reviews.csv"}
+    assert all(r["metadata"]["kind"] != "research" for r in _search("competitors free viewer seats", "--feedback-only"))
+    research = _search("competitors free viewer seats", "--kind", "research")
+    assert research[0]["metadata"]["kind"] == "research"
+
+
+def test_keyword_mode_matches_exact_terms(demo: Path) -> None:
+    results = _search("SCIM deprovisioning", "--mode", "keyword", "-k", "5")
+    assert all("scim" in r["text"].lower() or "deprovision" in r["text"].lower() for r in results)
+
+
+def test_one_result_per_record_and_diverse_results(demo: Path) -> None:
+    plain = _search("mobile app offline", "-k", "8")
+    diverse = _search("mobile app offline", "-k", "8", "--diverse")
+    for results in (plain, diverse):
+        assert len({r["id"] for r in results}) == len(results)
+    assert len({r["text"].lower()[:40] for r in diverse}) >= len({r["text"].lower()[:40] for r in plain})
+
+
+def test_stats_count_by_source_kind_and_segment(demo: Path) -> None:
+    stats = cli("stats", "--project", "demo", "--json")
+    assert stats["records"] == sum(stats["by_source"].values()) > 4500
+    assert stats["by_kind"]["interview"] == 7 and stats["by_kind"]["research"] == 5
+    assert set(stats["by_segment"]) >= {"SMB", "Mid-Market", "Enterprise"}
+    assert stats["embedding_model"] == "wordllama/l2_supercat-256"
+
+
+def test_projects_are_isolated(tmp_path: Path) -> None:
+    cli("ingest", str(write(tmp_path / "a.csv", "id,feedback\n1,Kanban boards are delightful\n")), "--project", "alpha")
+    cli("ingest", str(write(tmp_path / "b.csv", "id,feedback\n1,Invoices arrive late\n")), "--project", "beta")
+    for project, own in (("alpha", "Kanban"), ("beta", "Invoices")):
+        results = cli("search", "kanban invoices boards late", "--project", project, "--json")["results"]
+        assert [r["text"].split()[0] for r in results] == [own]
+    assert cli("projects", "--json") == {"projects": ["alpha", "beta"]}
+
+
+def test_keyword_index_follows_new_ingests(tmp_path: Path) -> None:
+    cli("ingest", str(write(tmp_path / "a.csv", "id,feedback\n1,Kanban boards are delightful\n")), "--project", "k")
+    assert cli("search", "webhooks", "--project", "k", "--mode", "keyword", "--json")["results"] == []
+    cli("ingest", str(write(tmp_path / "b.csv", "id,feedback\n2,Webhooks arrive hours late\n")), "--project", "k")
+    hits = cli("search", "webhooks", "--project", "k", "--mode", "keyword", "--json")["results"]
+    assert [h["text"] for h in hits] == ["Webhooks arrive hours late"]
+
+
+def test_embedding_model_mismatch_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cli("ingest", str(write(tmp_path / "a.csv", "id,feedback\n1,Search is slow\n")), "--project", "p")
+    monkeypatch.setenv("COPILOT_EMBEDDINGS", "openai")
+    monkeypatch.setenv("COPILOT_OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # never called: refused before
+    from copilot.config import reset_settings
+
+    reset_settings()
+    out = cli("search", "slow", "--project", "p", "--json", expect=1)
+    assert out["error_code"] == "embedding_mismatch"
+    assert "wordllama/l2_supercat-256" in out["detail"] and "openai/text-embedding-3-small" in out["detail"]
+
+
+def test_second_writer_gets_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from filelock import FileLock
+
+    from copilot.config import get_settings, reset_settings
+
+    monkeypatch.setenv("COPILOT_LOCK_TIMEOUT_S", "0.2")
+    reset_settings()
+    path = write(tmp_path / "a.csv", "id,feedback\n1,Search is slow\n")
+    store = open_store()
+    with FileLock(str(get_settings().data_dir / "chroma.write.lock")):
+        out = cli("ingest", str(path), "--project", "p", "--json", expect=1)
+    assert out["error_code"] == "locked" and "COPILOT_CHROMA_URL" in out["detail"]
+    assert store.projects() == []
+    cli("ingest", str(path), "--project", "p", "--json")  # and once the other writer is done, it works
