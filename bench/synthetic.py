@@ -37,8 +37,14 @@ def rows(n: int, seed: int = 7) -> Iterator[list[str]]:
             text += " " + rng.choice(pieces)
         # A number makes each text distinct, as real feedback is.
         text += f" (team {rng.randrange(1, 500)}, week {rng.randrange(1, 53)})"
-        yield [f"F{i:06d}", f"C{rng.randrange(n // 2):06d}", rng.choice(SEGMENTS), rng.choice(PLANS),
-               (start + dt.timedelta(days=rng.randrange(300))).isoformat(), text]
+        yield [
+            f"F{i:06d}",
+            f"C{rng.randrange(n // 2):06d}",
+            rng.choice(SEGMENTS),
+            rng.choice(PLANS),
+            (start + dt.timedelta(days=rng.randrange(300))).isoformat(),
+            text,
+        ]
 
 
 def write_csv(n: int) -> Path:

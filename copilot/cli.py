@@ -56,8 +56,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
     if not enabled:
         yield None
         return
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(name: str, rows: int) -> None:
@@ -79,7 +85,9 @@ def ingest(
     segment_col: Annotated[str | None, typer.Option(help="Segment column.")] = None,
     plan_col: Annotated[str | None, typer.Option(help="Plan column.")] = None,
     mapping: Annotated[Path | None, typer.Option(help="YAML column mapping (see README).")] = None,
-    kind: Annotated[str | None, typer.Option(help="survey, ticket, review, nps, interview, note, feedback, research")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="survey, ticket, review, nps, interview, note, feedback, research")
+    ] = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any row or file was skipped.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -111,12 +119,18 @@ def ingest(
 def _print_report(report: Any) -> None:
     t = Table(title=f"Ingested into project {report.project!r} in {report.seconds:.1f}s", show_header=False)
     for label, value in [
-        ("files", len(report.files)), ("rows read", report.rows_read), ("records added", report.records_added),
-        ("records updated", report.records_updated), ("records unchanged", report.records_unchanged),
-        ("duplicates merged", report.duplicates), ("near-duplicates flagged", report.near_duplicates),
-        ("blank answers", report.blank_answers), ("chunks stored", report.chunks_stored),
+        ("files", len(report.files)),
+        ("rows read", report.rows_read),
+        ("records added", report.records_added),
+        ("records updated", report.records_updated),
+        ("records unchanged", report.records_unchanged),
+        ("duplicates merged", report.duplicates),
+        ("near-duplicates flagged", report.near_duplicates),
+        ("blank answers", report.blank_answers),
+        ("chunks stored", report.chunks_stored),
         ("PII redacted", ", ".join(f"{k} {v}" for k, v in sorted(report.pii_redacted.items())) or "none"),
-        ("rows skipped", len(report.skipped)), ("warnings", len(report.warnings)),
+        ("rows skipped", len(report.skipped)),
+        ("warnings", len(report.warnings)),
     ]:
         t.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
     out.print(t)
@@ -151,9 +165,16 @@ def search(
     with _errors(as_json):
         if mode not in ("hybrid", "semantic", "keyword"):
             raise CopilotError("bad_input", f"--mode must be hybrid, semantic or keyword, not {mode!r}")
-        filters = SearchFilter(source=source, kind=kind, segment=segment, plan=plan, role=role,
-                               date_from=since.date() if since else None, date_to=until.date() if until else None,
-                               feedback_only=feedback_only)
+        filters = SearchFilter(
+            source=source,
+            kind=kind,
+            segment=segment,
+            plan=plan,
+            role=role,
+            date_from=since.date() if since else None,
+            date_to=until.date() if until else None,
+            feedback_only=feedback_only,
+        )
         results = run_search(_store(), project, query, k=k, filters=filters, mode=mode, diverse=diverse)  # type: ignore[arg-type]
     if as_json:
         _emit_json(SearchResponse(results=results))
@@ -176,10 +197,16 @@ def stats(project: ProjectOpt, as_json: JsonOpt = False) -> None:
     if as_json:
         _emit_json(result)
         return
-    out.print(f"Project {project!r}: {result.records:,} records in {result.chunks:,} chunks "
-              f"({result.embedding_model})", highlight=False)
-    for title, counts in (("source", result.by_source), ("kind", result.by_kind), ("segment", result.by_segment),
-                          ("plan", result.by_plan)):
+    out.print(
+        f"Project {project!r}: {result.records:,} records in {result.chunks:,} chunks ({result.embedding_model})",
+        highlight=False,
+    )
+    for title, counts in (
+        ("source", result.by_source),
+        ("kind", result.by_kind),
+        ("segment", result.by_segment),
+        ("plan", result.by_plan),
+    ):
         t = Table(title=f"by {title}")
         t.add_column(title)
         t.add_column("records", justify="right")
@@ -200,8 +227,11 @@ def projects(as_json: JsonOpt = False) -> None:
 
 
 @records_app.command("get")
-def records_get(record_id: Annotated[str, typer.Argument(help="A record id from search results.")],
-                project: ProjectOpt, as_json: JsonOpt = False) -> None:
+def records_get(
+    record_id: Annotated[str, typer.Argument(help="A record id from search results.")],
+    project: ProjectOpt,
+    as_json: JsonOpt = False,
+) -> None:
     """One record with its full text and metadata."""
     with _errors(as_json):
         record = _store().get_record(project, record_id)

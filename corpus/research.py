@@ -17,9 +17,16 @@ INTERVIEWS: dict[str, dict[str, Any]] = {
         "pains": ["mobile_offline", "export_slow"],
         "strengths": ["automations"],
         "text": _interview(
-            {"title": "Interview: Northwind Logistics", "customer": "Northwind Logistics", "role": "Operations Lead",
-             "company_size": "201-1000", "plan": "Business", "segment": "Mid-Market", "date": "2026-04-14",
-             "interviewer": "PM team"},
+            {
+                "title": "Interview: Northwind Logistics",
+                "customer": "Northwind Logistics",
+                "role": "Operations Lead",
+                "company_size": "201-1000",
+                "plan": "Business",
+                "segment": "Mid-Market",
+                "date": "2026-04-14",
+                "interviewer": "PM team",
+            },
             """
 # Interview: Northwind Logistics
 
@@ -59,9 +66,16 @@ A real offline mode for mobile, with changes queued and synced later, and a bulk
     "2026-05-helix-bank": {
         "pains": ["sso_scim", "permissions", "dashboard_slow"],
         "text": _interview(
-            {"title": "Interview: Helix Bank", "customer": "Helix Bank", "role": "Engineering Manager",
-             "company_size": "5000+", "plan": "Enterprise", "segment": "Enterprise", "date": "2026-05-06",
-             "interviewer": "PM team"},
+            {
+                "title": "Interview: Helix Bank",
+                "customer": "Helix Bank",
+                "role": "Engineering Manager",
+                "company_size": "5000+",
+                "plan": "Enterprise",
+                "segment": "Enterprise",
+                "date": "2026-05-06",
+                "interviewer": "PM team",
+            },
             """
 # Interview: Helix Bank
 
@@ -98,9 +112,16 @@ Automatic deprovisioning through SCIM, an auditor role, and a portfolio dashboar
         "pains": ["pricing_seats", "onboarding_confusing"],
         "strengths": ["ease_of_use", "templates"],
         "text": _interview(
-            {"title": "Interview: Brightpath Studio", "customer": "Brightpath Studio", "role": "Project Manager",
-             "company_size": "11-50", "plan": "Team", "segment": "SMB", "date": "2026-06-02",
-             "interviewer": "PM team"},
+            {
+                "title": "Interview: Brightpath Studio",
+                "customer": "Brightpath Studio",
+                "role": "Project Manager",
+                "company_size": "11-50",
+                "plan": "Team",
+                "segment": "SMB",
+                "date": "2026-06-02",
+                "interviewer": "PM team",
+            },
             """
 # Interview: Brightpath Studio
 
@@ -132,9 +153,16 @@ Free viewer seats for clients, and a simpler guided setup.
     "2026-07-quanta-robotics": {
         "pains": ["jira_sync", "api_limits"],
         "text": _interview(
-            {"title": "Interview: Quanta Robotics", "customer": "Quanta Robotics", "role": "Developer",
-             "company_size": "51-200", "plan": "Business", "segment": "Mid-Market", "date": "2026-07-21",
-             "interviewer": "PM team"},
+            {
+                "title": "Interview: Quanta Robotics",
+                "customer": "Quanta Robotics",
+                "role": "Developer",
+                "company_size": "51-200",
+                "plan": "Business",
+                "segment": "Mid-Market",
+                "date": "2026-07-21",
+                "interviewer": "PM team",
+            },
             """
 # Interview: Quanta Robotics
 
@@ -164,9 +192,16 @@ A reliable Jira sync that alerts when it stops, higher API limits, and webhooks 
         "pains": ["export_slow", "dashboard_slow", "search_poor"],
         "strengths": ["support_team"],
         "text": _interview(
-            {"title": "Interview: Meridian Health", "customer": "Meridian Health", "role": "Executive",
-             "company_size": "1001-5000", "plan": "Enterprise", "segment": "Enterprise", "date": "2026-08-12",
-             "interviewer": "PM team"},
+            {
+                "title": "Interview: Meridian Health",
+                "customer": "Meridian Health",
+                "role": "Executive",
+                "company_size": "1001-5000",
+                "plan": "Enterprise",
+                "segment": "Enterprise",
+                "date": "2026-08-12",
+                "interviewer": "PM team",
+            },
             """
 # Interview: Meridian Health
 
@@ -197,9 +232,16 @@ Support has been excellent: fast, and they escalated the export problem the same
         "pains": ["mobile_offline", "notification_noise"],
         "strengths": ["ease_of_use"],
         "text": _interview(
-            {"title": "Interview: Fieldcraft Services", "customer": "Fieldcraft Services", "role": "Field Technician",
-             "company_size": "51-200", "plan": "Team", "segment": "Mid-Market", "date": "2026-09-03",
-             "interviewer": "PM team"},
+            {
+                "title": "Interview: Fieldcraft Services",
+                "customer": "Fieldcraft Services",
+                "role": "Field Technician",
+                "company_size": "51-200",
+                "plan": "Team",
+                "segment": "Mid-Market",
+                "date": "2026-09-03",
+                "interviewer": "PM team",
+            },
             """
 # Interview: Fieldcraft Services
 
@@ -225,9 +267,16 @@ The app is simple enough that new crew members learn it in a day.
     "2026-10-orbit-commerce": {
         "pains": ["export_slow", "jira_sync", "permissions"],
         "text": _interview(
-            {"title": "Interview: Orbit Commerce", "customer": "Orbit Commerce", "role": "Product Manager",
-             "company_size": "201-1000", "plan": "Business", "segment": "Mid-Market", "date": "2026-10-08",
-             "interviewer": "PM team"},
+            {
+                "title": "Interview: Orbit Commerce",
+                "customer": "Orbit Commerce",
+                "role": "Product Manager",
+                "company_size": "201-1000",
+                "plan": "Business",
+                "segment": "Mid-Market",
+                "date": "2026-10-08",
+                "interviewer": "PM team",
+            },
             """
 # Interview: Orbit Commerce
 
@@ -254,12 +303,24 @@ External agencies need access to one board only, and guest access is too limited
 MARKET_DOCS: dict[str, dict[str, Any]] = {
     "research/competitors.md": {
         "facts": [
-            {"id": "flowboard_offline_mobile", "kind": "threat", "related": "mobile_offline",
-             "fact": "Flowboard launched an offline-first mobile app aimed at field teams"},
-            {"id": "trackwise_jira_sync", "kind": "threat", "related": "jira_sync",
-             "fact": "Trackwise ships native two-way Jira sync with field mapping"},
-            {"id": "planhive_free_viewers", "kind": "threat", "related": "pricing_seats",
-             "fact": "Planhive offers free viewer seats and cut its price to $8 per seat"},
+            {
+                "id": "flowboard_offline_mobile",
+                "kind": "threat",
+                "related": "mobile_offline",
+                "fact": "Flowboard launched an offline-first mobile app aimed at field teams",
+            },
+            {
+                "id": "trackwise_jira_sync",
+                "kind": "threat",
+                "related": "jira_sync",
+                "fact": "Trackwise ships native two-way Jira sync with field mapping",
+            },
+            {
+                "id": "planhive_free_viewers",
+                "kind": "threat",
+                "related": "pricing_seats",
+                "fact": "Planhive offers free viewer seats and cut its price to $8 per seat",
+            },
         ],
         "text": """# Competitor landscape, autumn 2026
 
@@ -282,10 +343,18 @@ None of the three offers SCIM deprovisioning below their top plan, and none has 
     },
     "research/market-size.md": {
         "facts": [
-            {"id": "market_growth", "kind": "opportunity", "related": None,
-             "fact": "The work management software market is growing about 13% a year"},
-            {"id": "mid_market_fastest", "kind": "opportunity", "related": None,
-             "fact": "Mid-market companies are the fastest-growing buyer segment"},
+            {
+                "id": "market_growth",
+                "kind": "opportunity",
+                "related": None,
+                "fact": "The work management software market is growing about 13% a year",
+            },
+            {
+                "id": "mid_market_fastest",
+                "kind": "opportunity",
+                "related": None,
+                "fact": "Mid-market companies are the fastest-growing buyer segment",
+            },
         ],
         "text": """# Market size and growth
 
@@ -299,12 +368,24 @@ features (SSO, SCIM, audit logs) heavily in evaluations.
     },
     "research/trends-2026.txt": {
         "facts": [
-            {"id": "ai_assistants", "kind": "opportunity", "related": None,
-             "fact": "Buyers increasingly expect AI assistants that summarise projects and status"},
-            {"id": "frontline_underserved", "kind": "opportunity", "related": "mobile_offline",
-             "fact": "Frontline and field workers are underserved by work-management tools"},
-            {"id": "tool_consolidation", "kind": "threat", "related": "pricing_seats",
-             "fact": "Budgets are consolidating onto fewer tools, putting per-seat pricing under pressure"},
+            {
+                "id": "ai_assistants",
+                "kind": "opportunity",
+                "related": None,
+                "fact": "Buyers increasingly expect AI assistants that summarise projects and status",
+            },
+            {
+                "id": "frontline_underserved",
+                "kind": "opportunity",
+                "related": "mobile_offline",
+                "fact": "Frontline and field workers are underserved by work-management tools",
+            },
+            {
+                "id": "tool_consolidation",
+                "kind": "threat",
+                "related": "pricing_seats",
+                "fact": "Budgets are consolidating onto fewer tools, putting per-seat pricing under pressure",
+            },
         ],
         "text": """Trends in work management, 2026
 
@@ -322,8 +403,12 @@ occasional users, which puts per-seat pricing under pressure.
     },
     "research/analyst-note-security.md": {
         "facts": [
-            {"id": "eu_data_residency", "kind": "opportunity", "related": None,
-             "fact": "Demand for EU data residency is rising in regulated industries"},
+            {
+                "id": "eu_data_residency",
+                "kind": "opportunity",
+                "related": None,
+                "fact": "Demand for EU data residency is rising in regulated industries",
+            },
         ],
         "text": """# Analyst note: security requirements in regulated industries
 
@@ -338,8 +423,12 @@ PDF_DOC: dict[str, Any] = {
     "path": "research/pricing-benchmark-2026.pdf",
     "title": "Pricing benchmark: work management tools, 2026",
     "facts": [
-        {"id": "free_viewers_common", "kind": "threat", "related": "pricing_seats",
-         "fact": "Three of four competitors offer free viewer seats"},
+        {
+            "id": "free_viewers_common",
+            "kind": "threat",
+            "related": "pricing_seats",
+            "fact": "Three of four competitors offer free viewer seats",
+        },
     ],
     "paragraphs": [
         "Pricing benchmark: work management tools, 2026",

@@ -20,8 +20,10 @@ _real_connect = socket.socket.connect
 
 def _loopback_only(self: socket.socket, address: Any) -> Any:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) and self.family in (
-        socket.AF_INET, socket.AF_INET6
+    if (
+        isinstance(host, str)
+        and not (host.startswith("127.") or host in ("localhost", "::1"))
+        and self.family in (socket.AF_INET, socket.AF_INET6)
     ):
         raise OSError(f"tests may not reach the network (tried {address!r})")
     return _real_connect(self, address)
@@ -30,8 +32,14 @@ def _loopback_only(self: socket.socket, address: Any) -> Any:
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     data = tmp_path / "copilot-data"
-    for var in ("OPENAI_API_KEY", "COPILOT_OPENAI_API_KEY", "COPILOT_OPENAI_BASE_URL", "COPILOT_CHROMA_URL",
-                "COPILOT_EMBEDDINGS", "COPILOT_PROVIDER"):
+    for var in (
+        "OPENAI_API_KEY",
+        "COPILOT_OPENAI_API_KEY",
+        "COPILOT_OPENAI_BASE_URL",
+        "COPILOT_CHROMA_URL",
+        "COPILOT_EMBEDDINGS",
+        "COPILOT_PROVIDER",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("COPILOT_DATA_DIR", str(data))
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)

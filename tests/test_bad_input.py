@@ -10,17 +10,19 @@ GOOD = "id,date,rating,review\n"
 
 
 def test_malformed_csv_row_is_named_and_good_rows_land(tmp_path: Path) -> None:
-    path = write(tmp_path / "reviews.csv", GOOD +
-                 "V1,2026-01-01,2,Exports keep failing on big boards\n"
-                 "V2,2026-01-02,3,too,many,fields,here\n"
-                 "V3,2026-01-03,4,Search got much better lately\n")
+    path = write(
+        tmp_path / "reviews.csv",
+        GOOD + "V1,2026-01-01,2,Exports keep failing on big boards\n"
+        "V2,2026-01-02,3,too,many,fields,here\n"
+        "V3,2026-01-03,4,Search got much better lately\n",
+    )
     report = cli("ingest", str(path), "--project", "p", "--json")
     assert report["records_added"] == 2
     assert report["skipped"] == [{"locator": "reviews.csv:3", "reason": "expected 4 fields, found 7 (check quoting)"}]
 
 
 def test_unterminated_quote_reports_the_line_it_starts_on(tmp_path: Path) -> None:
-    path = write(tmp_path / "r.csv", GOOD + "V1,2026-01-01,2,Fine text for the first row\nV2,2026-01-02,3,\"broken\n")
+    path = write(tmp_path / "r.csv", GOOD + 'V1,2026-01-01,2,Fine text for the first row\nV2,2026-01-02,3,"broken\n')
     report = cli("ingest", str(path), "--project", "p", "--json")
     assert report["records_added"] == 1
     assert report["skipped"][0]["locator"] == "r.csv:3"

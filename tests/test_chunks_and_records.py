@@ -12,8 +12,10 @@ SECTION = "The export to CSV times out for our largest boards and we lose an aft
 
 
 def _long_doc() -> str:
-    return ("# Interview: Helix\n\nIntro about the customer and how they use the product every day.\n\n"
-            "## Exports\n\n" + SECTION * 60 + "\n\n## Permissions\n\n" + "Auditors need a read-only role. " * 80)
+    return (
+        "# Interview: Helix\n\nIntro about the customer and how they use the product every day.\n\n"
+        "## Exports\n\n" + SECTION * 60 + "\n\n## Permissions\n\n" + "Auditors need a read-only role. " * 80
+    )
 
 
 def test_chunks_are_contiguous_token_bounded_and_keep_sections() -> None:
@@ -58,7 +60,12 @@ def test_record_get_rebuilds_the_full_text_and_search_returns_offsets(tmp_path: 
 
 
 def test_unknown_record_is_a_clear_error(tmp_path: Path) -> None:
-    cli("ingest", str(write(tmp_path / "f.csv", "id,feedback\n1,Search misses archived projects\n")),
-        "--project", "p", "--json")
+    cli(
+        "ingest",
+        str(write(tmp_path / "f.csv", "id,feedback\n1,Search misses archived projects\n")),
+        "--project",
+        "p",
+        "--json",
+    )
     out = cli("records", "get", "rnope", "--project", "p", "--json", expect=1)
     assert out == {"error_code": "not_found", "detail": "no record 'rnope' in project 'p'"}

@@ -59,8 +59,9 @@ def test_truth_ids_are_the_ids_ingest_gives(demo: Path) -> None:
 
 
 def test_generator_is_deterministic(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "corpus" / "generate.py"), "--out", str(tmp_path)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "corpus" / "generate.py"), "--out", str(tmp_path)], check=True, capture_output=True
+    )
     assert (tmp_path / "truth.yaml").read_text() == (ROOT / "corpus" / "truth.yaml").read_text()
     for rel in [p.relative_to(CORPUS) for p in CORPUS.rglob("*") if p.is_file()]:
         new, old = tmp_path / "data" / rel, CORPUS / rel

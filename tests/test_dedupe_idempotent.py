@@ -36,10 +36,14 @@ def test_changed_row_updates_in_place(tmp_path: Path) -> None:
 
 
 def test_exact_duplicates_merge_and_near_duplicates_are_flagged(tmp_path: Path) -> None:
-    path = write(tmp_path / "tickets.csv", HEAD + "".join(ROWS) +
-                 "T4,A1,2026-03-01,The CSV export times out on our biggest board\n"   # same customer, words, day
-                 "T5,A9,2026-03-01,The CSV export times out on our biggest board\n"   # another customer: a mention
-                 "T6,A2,2026-03-09,Dashboards take a minute to load every morning!!\n")  # reworded a little
+    path = write(
+        tmp_path / "tickets.csv",
+        HEAD
+        + "".join(ROWS)
+        + "T4,A1,2026-03-01,The CSV export times out on our biggest board\n"  # same customer, words, day
+        "T5,A9,2026-03-01,The CSV export times out on our biggest board\n"  # another customer: a mention
+        "T6,A2,2026-03-09,Dashboards take a minute to load every morning!!\n",
+    )  # reworded a little
     report = cli("ingest", str(path), "--project", "p", "--json")
     assert report["records_added"] == 5 and report["duplicates"] == 1 and report["near_duplicates"] == 1
     hits = cli("search", "dashboards load", "--project", "p", "-k", "3", "--json")["results"]
@@ -71,8 +75,10 @@ def test_resume_after_a_crash_adds_no_duplicates(tmp_path: Path) -> None:
 def test_reader_process_gives_the_same_result_as_in_process(tmp_path: Path, monkeypatch) -> None:
     from copilot.config import reset_settings
 
-    rows = [f"T{i},A{i % 7},2026-03-{i % 28 + 1:02d},Ticket {i}: the export call me on +1 212 555 01{i:02d}\n"
-            for i in range(60)]
+    rows = [
+        f"T{i},A{i % 7},2026-03-{i % 28 + 1:02d},Ticket {i}: the export call me on +1 212 555 01{i:02d}\n"
+        for i in range(60)
+    ]
     path = write(tmp_path / "tickets.csv", HEAD + "".join(rows) + "T99,A1\n" + rows[0])
     inproc = cli("ingest", str(path), "--project", "inproc", "--json")
     monkeypatch.setenv("COPILOT_READER_PROCESS_MIN_BYTES", "0")  # always read in a second process

@@ -63,8 +63,10 @@ def test_xlsx_rows_keep_types_and_row_numbers(tmp_path: Path) -> None:
 
 
 def test_json_array_nested_objects_are_flattened(tmp_path: Path) -> None:
-    items = [{"id": "T1", "customer": {"id": "C1", "plan": "Team"}, "message": "Search never finds my task"},
-             {"id": "T2", "customer": {"id": "C2", "plan": "Business"}, "message": "Jira sync creates duplicates"}]
+    items = [
+        {"id": "T1", "customer": {"id": "C1", "plan": "Team"}, "message": "Search never finds my task"},
+        {"id": "T2", "customer": {"id": "C2", "plan": "Business"}, "message": "Jira sync creates duplicates"},
+    ]
     write(tmp_path / "tickets.json", json.dumps({"tickets": items}))
     report = cli("ingest", str(tmp_path / "tickets.json"), "--project", "js", "--json")
     assert report["records_added"] == 2
@@ -74,8 +76,14 @@ def test_json_array_nested_objects_are_flattened(tmp_path: Path) -> None:
 
 
 def test_jsonl_html_bodies_become_text(tmp_path: Path) -> None:
-    lines = [{"ticket_id": "T1", "account_id": "A1", "subject": "Export stuck",
-              "body": "<p>The export is stuck at 0%.</p><p>Thanks,<br>Sam</p>"}]
+    lines = [
+        {
+            "ticket_id": "T1",
+            "account_id": "A1",
+            "subject": "Export stuck",
+            "body": "<p>The export is stuck at 0%.</p><p>Thanks,<br>Sam</p>",
+        }
+    ]
     write(tmp_path / "support.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
     cli("ingest", str(tmp_path / "support.jsonl"), "--project", "jl", "--json")
     hit = cli("search", "export", "--project", "jl", "--json")["results"][0]
@@ -84,9 +92,11 @@ def test_jsonl_html_bodies_become_text(tmp_path: Path) -> None:
 
 
 def test_markdown_front_matter_becomes_metadata(tmp_path: Path) -> None:
-    write(tmp_path / "interviews" / "acme.md",
-          "---\ntitle: 'Interview: Acme'\nrole: Operations Lead\nsegment: Mid-Market\ndate: 2026-04-14\n---\n"
-          "# Interview: Acme\n\n## Pain points\nThe mobile app loses edits offline.\n")
+    write(
+        tmp_path / "interviews" / "acme.md",
+        "---\ntitle: 'Interview: Acme'\nrole: Operations Lead\nsegment: Mid-Market\ndate: 2026-04-14\n---\n"
+        "# Interview: Acme\n\n## Pain points\nThe mobile app loses edits offline.\n",
+    )
     report = cli("ingest", str(tmp_path / "interviews"), "--project", "md", "--json")
     assert report["records_added"] == 1 and not report["warnings"]
     hit = cli("search", "offline", "--project", "md", "--json")["results"][0]

@@ -8,11 +8,13 @@ from tests.conftest import cli, write
 
 
 def test_multi_question_survey_gives_one_record_per_answer(tmp_path: Path) -> None:
-    path = write(tmp_path / "survey.csv",
-                 "Respondent ID,Email Address,Role,Company Size,How likely are you to recommend us?,"
-                 "What frustrates you most?,What should we build next?\n"
-                 "R1,ann@acme.com,Designer,11-50,4,Exports are slow and time out,Bulk export please\n"
-                 "R2,bob@acme.com,Developer,51-200,9,The API rate limits are too low,\n")
+    path = write(
+        tmp_path / "survey.csv",
+        "Respondent ID,Email Address,Role,Company Size,How likely are you to recommend us?,"
+        "What frustrates you most?,What should we build next?\n"
+        "R1,ann@acme.com,Designer,11-50,4,Exports are slow and time out,Bulk export please\n"
+        "R2,bob@acme.com,Developer,51-200,9,The API rate limits are too low,\n",
+    )
     report = cli("ingest", str(path), "--project", "multi", "--json")
     assert report["records_added"] == 3 and report["blank_answers"] == 1
     hits = cli("search", "export", "--project", "multi", "-k", "10", "--json")["results"]
@@ -25,12 +27,25 @@ def test_multi_question_survey_gives_one_record_per_answer(tmp_path: Path) -> No
 
 
 def test_explicit_flags_override_detection(tmp_path: Path) -> None:
-    path = write(tmp_path / "export.csv",
-                 "uid,tier,notes,comment\n"
-                 "u1,gold,internal only note here,Reports load slowly every morning\n"
-                 "u2,silver,another internal note,Search misses archived projects\n")
-    report = cli("ingest", str(path), "--project", "flags", "--text-col", "comment", "--customer-col", "uid",
-                 "--plan-col", "tier", "--json")
+    path = write(
+        tmp_path / "export.csv",
+        "uid,tier,notes,comment\n"
+        "u1,gold,internal only note here,Reports load slowly every morning\n"
+        "u2,silver,another internal note,Search misses archived projects\n",
+    )
+    report = cli(
+        "ingest",
+        str(path),
+        "--project",
+        "flags",
+        "--text-col",
+        "comment",
+        "--customer-col",
+        "uid",
+        "--plan-col",
+        "tier",
+        "--json",
+    )
     assert report["records_added"] == 2
     hit = cli("search", "search archived", "--project", "flags", "--json")["results"][0]
     assert hit["text"] == "Search misses archived projects"
@@ -69,10 +84,12 @@ def test_no_free_text_column_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_surveymonkey_two_row_header_is_merged(tmp_path: Path) -> None:
-    path = write(tmp_path / "sm.csv",
-                 "Respondent ID,Plan,What do you dislike?,What would you change?\n"
-                 ",,Open-Ended Response,Open-Ended Response\n"
-                 "1001,Team,Notifications flood my inbox every day,A daily digest email\n")
+    path = write(
+        tmp_path / "sm.csv",
+        "Respondent ID,Plan,What do you dislike?,What would you change?\n"
+        ",,Open-Ended Response,Open-Ended Response\n"
+        "1001,Team,Notifications flood my inbox every day,A daily digest email\n",
+    )
     report = cli("ingest", str(path), "--project", "sm", "--json")
     assert report["records_added"] == 2 and not report["skipped"]
     hit = cli("search", "digest", "--project", "sm", "--json")["results"][0]
@@ -80,8 +97,10 @@ def test_surveymonkey_two_row_header_is_merged(tmp_path: Path) -> None:
 
 
 def test_revenue_as_arr_becomes_monthly(tmp_path: Path) -> None:
-    path = write(tmp_path / "accounts.csv",
-                 "account_id,ARR,feedback\nA1,\"$120,000\",SSO should not be locked behind the top plan\n")
+    path = write(
+        tmp_path / "accounts.csv",
+        'account_id,ARR,feedback\nA1,"$120,000",SSO should not be locked behind the top plan\n',
+    )
     cli("ingest", str(path), "--project", "arr", "--json")
     meta = cli("search", "SSO", "--project", "arr", "--json")["results"][0]["metadata"]
     assert meta["mrr"] == 10000.0 and meta["customer_id"] == "A1"

@@ -24,8 +24,21 @@ def test_hybrid_search_finds_the_pain_point(demo: Path) -> None:
 
 @pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
 def test_filters_hold_in_every_mode(demo: Path, mode: str) -> None:
-    results = _search("slow dashboards", "--mode", mode, "--segment", "Enterprise", "--kind", "survey",
-                      "--since", "2026-06-01", "--until", "2026-08-31", "-k", "20")
+    results = _search(
+        "slow dashboards",
+        "--mode",
+        mode,
+        "--segment",
+        "Enterprise",
+        "--kind",
+        "survey",
+        "--since",
+        "2026-06-01",
+        "--until",
+        "2026-08-31",
+        "-k",
+        "20",
+    )
     assert results, mode
     for r in results:
         m = r["metadata"]
@@ -104,3 +117,25 @@ def test_second_writer_gets_a_clear_message(tmp_path: Path, monkeypatch: pytest.
     assert out["error_code"] == "locked" and "COPILOT_CHROMA_URL" in out["detail"]
     assert store.projects() == []
     cli("ingest", str(path), "--project", "p", "--json")  # and once the other writer is done, it works
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("exports time out", {"segment": ["Enterprise"]}),
+        ("too expensive per seat", {"plan": ["Starter", "Team"], "kind": ["survey"]}),
+        ("offline mobile app", {"source": ["interviews/2026-09-fieldcraft-services.md"]}),  # narrow: Chroma's where
+    ],
+)
+def test_filtered_semantic_search_equals_chromas_own_filter(demo: Path, query: str, filters: dict) -> None:
+    from copilot.models import SearchFilter
+    from copilot.store.search import chroma_where, keyword_index, semantic
+
+    store = open_store()
+    col = store.collection("demo")
+    f = SearchFilter(**filters)
+    qvec = store.embedder.embed([query])
+    ours, _ = semantic(col, qvec, 20, f, keyword_index(store, "demo", col))
+    theirs = col.query(query_embeddings=qvec, n_results=20, where=chroma_where(f), include=[])["ids"][0]
+    assert ours and len(set(ours) & set(theirs)) >= 0.9 * len(theirs)
+    assert ours[:5] == theirs[:5]

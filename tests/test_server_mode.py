@@ -30,8 +30,11 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
     exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     port = _free_port()
     log = (tmp_path / "chroma.log").open("w")
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-db"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(tmp_path / "server-db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -50,18 +53,26 @@ def chroma_server(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-def test_ingest_search_and_isolation_over_a_chroma_server(chroma_server: str, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch, isolated: Path) -> None:
+def test_ingest_search_and_isolation_over_a_chroma_server(
+    chroma_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
     monkeypatch.setenv("COPILOT_CHROMA_URL", chroma_server)
     reset_settings()
-    path = write(tmp_path / "tickets.csv", "ticket_id,account_id,segment,body\n"
-                 "T1,A1,Enterprise,The CSV export times out on big boards\n"
-                 "T2,A2,SMB,Per-seat pricing is too expensive for us\n")
+    path = write(
+        tmp_path / "tickets.csv",
+        "ticket_id,account_id,segment,body\n"
+        "T1,A1,Enterprise,The CSV export times out on big boards\n"
+        "T2,A2,SMB,Per-seat pricing is too expensive for us\n",
+    )
     report = cli("ingest", str(path), "--project", "srv", "--json")
     assert report["records_added"] == 2
     assert cli("ingest", str(path), "--project", "srv", "--json")["records_unchanged"] == 2
-    cli("ingest", str(write(tmp_path / "o.csv", "id,feedback\n9,Other project text about exports\n")),
-        "--project", "other")
+    cli(
+        "ingest",
+        str(write(tmp_path / "o.csv", "id,feedback\n9,Other project text about exports\n")),
+        "--project",
+        "other",
+    )
     hits = cli("search", "export", "--project", "srv", "--segment", "Enterprise", "--json")["results"]
     assert [h["metadata"]["locator"] for h in hits] == ["tickets.csv:2"]
     assert cli("projects", "--json") == {"projects": ["other", "srv"]}

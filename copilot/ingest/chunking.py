@@ -70,7 +70,7 @@ def chunk_record(record_id: str, text: str, chunk_tokens: int) -> list[Chunk]:
     bounds = [*_fold_fragments(text, starts), len(text)]
     heading_starts, heading_paths = _sections(text)
     chunks: list[Chunk] = []
-    for i, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
+    for start, end in zip(bounds, bounds[1:], strict=False):
         if start == end:
             continue
         h = bisect_right(heading_starts, start) - 1
@@ -81,8 +81,16 @@ def chunk_record(record_id: str, text: str, chunk_tokens: int) -> list[Chunk]:
         if h + 1 < len(heading_starts) and heading_starts[h + 1] < (first_line_end if first_line_end >= 0 else end):
             h += 1
         chunks.append(
-            Chunk(id="", record_id=record_id, index=0, count=0, start=start, end=end, text=segment,
-                  section=heading_paths[h] if h >= 0 else None)
+            Chunk(
+                id="",
+                record_id=record_id,
+                index=0,
+                count=0,
+                start=start,
+                end=end,
+                text=segment,
+                section=heading_paths[h] if h >= 0 else None,
+            )
         )
     for i, c in enumerate(chunks):
         c.index, c.count = i, len(chunks)

@@ -53,8 +53,8 @@ class Deduper:
         text = comparable(record.text)
         seen = self._by_customer[cust]
         match = next(
-            (rid for rid, other in seen
-             if rid != record.id and fuzz.ratio(text, other, score_cutoff=self.near_ratio)), None
+            (rid for rid, other in seen if rid != record.id and fuzz.ratio(text, other, score_cutoff=self.near_ratio)),
+            None,
         )
         if all(rid != record.id for rid, _ in seen):
             seen.append((record.id, text))

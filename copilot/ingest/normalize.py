@@ -27,8 +27,12 @@ _HIDDEN_TABLE: dict[int, None] = {cp: None for lo, hi in _HIDDEN_RANGES for cp i
 _HIDDEN_TABLE.update({cp: None for cp in range(0x00, 0x20) if cp not in (0x09, 0x0A, 0x0D)})
 _HIDDEN_TABLE[0x7F] = None
 
-_HIDDEN_RE = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HIDDEN_RANGES) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_HTML_RE = re.compile(r"<\s*(?:p|br|div|span|b|i|em|strong|a|ul|ol|li|table|tr|td|h[1-6]|blockquote|pre)\b[^>]*>|&(?:[a-z]+|#\d+);", re.I)
+_HIDDEN_RE = re.compile(
+    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HIDDEN_RANGES) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
+_HTML_RE = re.compile(
+    r"<\s*(?:p|br|div|span|b|i|em|strong|a|ul|ol|li|table|tr|td|h[1-6]|blockquote|pre)\b[^>]*>|&(?:[a-z]+|#\d+);", re.I
+)
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _BLANK_LINES_RE = re.compile(r"\n\s*\n\s*\n+")
 _NEEDS_NFC_RE = re.compile(r"[^\x00-\x7f]")

@@ -49,8 +49,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Skippe
             if f.suffix.lower() in SUPPORTED:
                 found.append((f, rel.as_posix()))
             else:
-                passed_over.append(SkippedRow(locator=rel.as_posix(),
-                                              reason=f"not a supported format ({f.suffix or 'no extension'})"))
+                passed_over.append(
+                    SkippedRow(locator=rel.as_posix(), reason=f"not a supported format ({f.suffix or 'no extension'})")
+                )
     return found, passed_over
 
 
@@ -120,8 +121,9 @@ class _Writer:
         for rows, upsert in ((new, False), (changed, True)):
             if rows:
                 vectors = batch.vectors[[r[3] for r in rows]] if batch.vectors is not None else None
-                self.writer.write([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], vectors,
-                                  upsert=upsert)
+                self.writer.write(
+                    [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], vectors, upsert=upsert
+                )
                 self.report.chunks_stored += len(rows)
 
     def _deduplicated(self, batch: Batch) -> list[int]:
@@ -133,8 +135,11 @@ class _Writer:
                 if known == rec.content_hash:
                     self.report.duplicates += 1
                     continue
-                self.report.warnings.append(SkippedRow(
-                    locator=rec.meta.locator, reason="id key repeats an earlier row; kept under a content id"))
+                self.report.warnings.append(
+                    SkippedRow(
+                        locator=rec.meta.locator, reason="id key repeats an earlier row; kept under a content id"
+                    )
+                )
                 rec.id = record_id(rec.meta.source, "content:" + rec.fingerprint + rec.meta.locator)
                 for c in batch.chunks[i]:
                     c.record_id, c.id = rec.id, rec.id if c.index == 0 else f"{rec.id}:{c.index}"
@@ -160,11 +165,17 @@ def ingest(
     report = IngestReport(project=project, warnings=passed_over)
     size = sum(p.stat().st_size for p, _ in files)
     separate = size >= settings.reader_process_min_bytes
-    job = ReadJob(files=files, mapping=mapping, kind=kind, batch_size=settings.ingest_batch,
-                  chunk_tokens=settings.chunk_tokens, embed=separate and settings.embeddings == "wordllama")
+    job = ReadJob(
+        files=files,
+        mapping=mapping,
+        kind=kind,
+        batch_size=settings.ingest_batch,
+        chunk_tokens=settings.chunk_tokens,
+        embed=separate and settings.embeddings == "wordllama",
+    )
     with store.writer(project) as writer:
         out = _Writer(store, writer, report)
-        for what, item in (_events_from_process(job) if separate else read_events(job)):
+        for what, item in _events_from_process(job) if separate else read_events(job):
             if what == "file":
                 report.files.append(item)
             elif what == "batch":
@@ -205,7 +216,9 @@ def _events_from_process(job: ReadJob) -> Iterator[Event]:
                 what, item = q.get(timeout=1.0)
             except queue_mod.Empty:
                 if not proc.is_alive():
-                    raise CopilotError("ingest_failed", f"the reader process died (exit code {proc.exitcode})") from None
+                    raise CopilotError(
+                        "ingest_failed", f"the reader process died (exit code {proc.exitcode})"
+                    ) from None
                 continue
             if what == "end":
                 return

@@ -75,7 +75,8 @@ def read_events(job: ReadJob) -> Iterator[Event]:
         yield "file", name
         try:
             source: Iterator[tuple[str, Any]] = (
-                _table_records(path, name, job, notes) if path.suffix.lower() in TABULAR_SUFFIXES
+                _table_records(path, name, job, notes)
+                if path.suffix.lower() in TABULAR_SUFFIXES
                 else _document_records(path, name, job, notes)
             )
             for what, item in source:
@@ -138,8 +139,9 @@ def _document_records(path: Path, name: str, job: ReadJob, notes: Notes) -> Iter
     notes.rows_read += 1
     mapping, values = front_matter_values(doc.front_matter)
     declared = doc.front_matter.get("kind")
-    kind = infer_kind(f"{path.parent.name}/{name}", None, job.kind or (str(declared) if declared else None),
-                      document=True)
+    kind = infer_kind(
+        f"{path.parent.name}/{name}", None, job.kind or (str(declared) if declared else None), document=True
+    )
     builder = RecordBuilder(name, kind, mapping, None, notes.pii)
     _warn(notes, doc.warnings)
     warnings: list[str] = []

@@ -18,13 +18,34 @@ from copilot.ingest.tabular import cell_text
 from copilot.ingest.values import BadValue, is_blank, parse_date, parse_nps, parse_number, parse_rating
 from copilot.models import KINDS, Kind, Record, RecordMeta
 
-_RESERVED = set(RecordMeta.model_fields) | {"record_id", "chunk", "chunks", "start", "end", "section", "day",
-                                            "content_hash", "fingerprint", "near_dup_of", "feedback"}
+_RESERVED = set(RecordMeta.model_fields) | {
+    "record_id",
+    "chunk",
+    "chunks",
+    "start",
+    "end",
+    "section",
+    "day",
+    "content_hash",
+    "fingerprint",
+    "near_dup_of",
+    "feedback",
+}
 _PERSONAL_ID_RE = re.compile(r"@|\s")
 _KIND_WORDS: tuple[tuple[str, Kind], ...] = (
-    ("interview", "interview"), ("survey", "survey"), ("nps", "nps"), ("ticket", "ticket"), ("support", "ticket"),
-    ("review", "review"), ("app store", "review"), ("play store", "review"), ("market", "research"),
-    ("competitor", "research"), ("research", "research"), ("analyst", "research"), ("report", "research"),
+    ("interview", "interview"),
+    ("survey", "survey"),
+    ("nps", "nps"),
+    ("ticket", "ticket"),
+    ("support", "ticket"),
+    ("review", "review"),
+    ("app store", "review"),
+    ("play store", "review"),
+    ("market", "research"),
+    ("competitor", "research"),
+    ("research", "research"),
+    ("analyst", "research"),
+    ("report", "research"),
     ("trend", "research"),
 )
 
@@ -73,8 +94,9 @@ def _customer(value: Any) -> str | None:
 class RecordBuilder:
     """Builds records for one table (or document) with a fixed mapping, kind and source name."""
 
-    def __init__(self, source: str, kind: Kind, mapping: ColumnMapping, key_column: str | None,
-                 pii_counts: Counter[str]) -> None:
+    def __init__(
+        self, source: str, kind: Kind, mapping: ColumnMapping, key_column: str | None, pii_counts: Counter[str]
+    ) -> None:
         self.source = source
         self.kind = kind
         self.mapping = mapping
@@ -104,8 +126,14 @@ class RecordBuilder:
             return out
         for col, text in texts:
             question = self.questions[col]
-            meta = RecordMeta(source=self.source, kind=self.kind, locator=locator, question=question,
-                              title=title or None, **meta_fields)
+            meta = RecordMeta(
+                source=self.source,
+                kind=self.kind,
+                locator=locator,
+                question=question,
+                title=title or None,
+                **meta_fields,
+            )
             row_key = f"{key}\x1f{question or ''}" if key else None
             out.records.append(self._record(text, meta, row_key))
         return out

@@ -179,7 +179,11 @@ def read_csv(path: Path, name: str) -> Table:
 
 def _is_qualtrics_question_row(header: list[str], row: list[str]) -> bool:
     ids = sum(bool(h) and (h.startswith("Q") and h[1:].split("_")[0].isdigit()) for h in header)
-    return ids >= 2 and ids >= len(header) // 3 and sum(len(c) > len(h) for c, h in zip(row, header, strict=False)) > ids // 2
+    return (
+        ids >= 2
+        and ids >= len(header) // 3
+        and sum(len(c) > len(h) for c, h in zip(row, header, strict=False)) > ids // 2
+    )
 
 
 def _csv_row(name: str, line: int, cells: list[str], columns: list[str]) -> Row | BadRow:
@@ -220,7 +224,9 @@ def read_xlsx(path: Path, name: str) -> list[Table]:
     return tables
 
 
-def _xlsx_rows(label: str, it: Iterator[tuple[Any, ...]], header_row: int, columns: list[str]) -> Iterator[Row | BadRow]:
+def _xlsx_rows(
+    label: str, it: Iterator[tuple[Any, ...]], header_row: int, columns: list[str]
+) -> Iterator[Row | BadRow]:
     for i, cells in enumerate(it, start=header_row + 1):
         if not any(c is not None and str(c).strip() for c in cells):
             continue

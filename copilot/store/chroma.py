@@ -52,7 +52,9 @@ def _client(settings: Settings) -> Any:
                 host=url.hostname, port=url.port or (443 if ssl else 8000), ssl=ssl, settings=chroma_settings
             )
         except Exception as exc:  # chromadb raises several types for an unreachable server
-            raise CopilotError("store_unreachable", f"cannot reach the Chroma server at {settings.chroma_url}: {exc}") from exc
+            raise CopilotError(
+                "store_unreachable", f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+            ) from exc
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
 
@@ -134,8 +136,9 @@ class Store:
 
     # ---- reads -------------------------------------------------------------------------------------------
 
-    def iter_chunks(self, project: str, include: list[str], where: dict[str, Any] | None = None
-                    ) -> Iterator[dict[str, Any]]:
+    def iter_chunks(
+        self, project: str, include: list[str], where: dict[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
         col = self.collection(project)
         offset = 0
         while True:
@@ -175,9 +178,13 @@ class Store:
             for key, counter in by.items():
                 counter[str(meta.get(key, "(none)"))] += 1
         return ProjectStats(
-            project=project, records=records, chunks=col.count(),
-            by_source=dict(by["source"].most_common()), by_kind=dict(by["kind"].most_common()),
-            by_segment=dict(by["segment"].most_common()), by_plan=dict(by["plan"].most_common()),
+            project=project,
+            records=records,
+            chunks=col.count(),
+            by_source=dict(by["source"].most_common()),
+            by_kind=dict(by["kind"].most_common()),
+            by_segment=dict(by["segment"].most_common()),
+            by_plan=dict(by["plan"].most_common()),
             embedding_model=str((col.metadata or {}).get("embedding_model", "")),
         )
 
@@ -226,8 +233,15 @@ class ProjectWriter:
         rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)  # type: ignore[arg-type]
         return [(i, d, dict(m)) for i, d, m in rows if is_first_chunk(m)]
 
-    def write(self, ids: list[str], texts: list[str], metadatas: list[dict[str, Any]], vectors: Any = None,
-              *, upsert: bool = False) -> None:
+    def write(
+        self,
+        ids: list[str],
+        texts: list[str],
+        metadatas: list[dict[str, Any]],
+        vectors: Any = None,
+        *,
+        upsert: bool = False,
+    ) -> None:
         """Store chunks, embedding them first unless `vectors` are given. New ids are added, known ones upserted
         (an add is about 8% cheaper for Chroma)."""
         if not ids:

@@ -42,6 +42,14 @@ class KeywordIndex:
     day: np.ndarray
     feedback: np.ndarray
 
+    def __post_init__(self) -> None:
+        self._positions = {cid: i for i, cid in enumerate(self.ids)}
+
+    def allows(self, chunk_id: str, mask: np.ndarray) -> bool:
+        """Whether the filter mask admits this chunk (chunks written after the index was built do not pass)."""
+        i = self._positions.get(chunk_id)
+        return i is not None and bool(mask[i])
+
     def mask(self, f: SearchFilter) -> np.ndarray | None:
         if f.is_empty():
             return None
@@ -69,7 +77,9 @@ class KeywordIndex:
         if mask is not None and not mask.any():
             return []
         k = min(k, len(self.ids))
-        docs, scores = self.bm25.retrieve(tokens, k=k, show_progress=False, weight_mask=None if mask is None else mask.astype(np.float32), n_threads=0)
+        docs, scores = self.bm25.retrieve(
+            tokens, k=k, show_progress=False, weight_mask=None if mask is None else mask.astype(np.float32), n_threads=0
+        )
         return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
@@ -105,7 +115,9 @@ def save(index: KeywordIndex, folder: Path) -> None:
     tmp.mkdir(parents=True)
     if index.ids:
         index.bm25.save(str(tmp / "bm25"), show_progress=False)
-    np.savez(tmp / "columns.npz", day=index.day, feedback=index.feedback, **{f"c_{k}": v for k, v in index.codes.items()})
+    np.savez(
+        tmp / "columns.npz", day=index.day, feedback=index.feedback, **{f"c_{k}": v for k, v in index.codes.items()}
+    )
     (tmp / "meta.json").write_text(json.dumps({"ids": index.ids, "record_ids": index.record_ids, "vocab": index.vocab}))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)

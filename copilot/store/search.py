@@ -4,6 +4,7 @@ the same metadata filters on both, one result per record, and MMR when diverse r
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -14,6 +15,7 @@ from copilot.store.keyword import FILTER_COLUMNS, KeywordIndex, get_index
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 _RRF_K = 60
+_MAX_OVERFETCH = 3000
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -34,14 +36,44 @@ def chroma_where(f: SearchFilter) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def keyword_index(store: Store, project: str) -> KeywordIndex:
-    col = store.collection(project)
+def keyword_index(store: Store, project: str, col: Any = None) -> KeywordIndex:
+    """The project's BM25 index and filter columns, rebuilt when an ingest has changed the collection."""
+    col = col if col is not None else store.collection(project)
     generation = int((col.metadata or {}).get("copilot_generation", 0))
-    key = f"{col.id}@{generation}-{col.count()}"
     return get_index(
-        store.settings.cache_dir, key,
+        store.settings.cache_dir,
+        f"{col.id}@{generation}",
         lambda: list(store.iter_chunks(project, ["documents", "metadatas"])),
     )
+
+
+def semantic(
+    col: Any, qvec: np.ndarray, fetch_k: int, filters: SearchFilter, index: KeywordIndex | None
+) -> tuple[list[str], list[float]]:
+    """Chroma's nearest neighbours under the filter.
+
+    Chroma's own `where` costs time in proportion to the records it matches (about 150 ms for a third of
+    100,000 records), while an unfiltered HNSW query for 1,000 neighbours costs about 4 ms. So for all but very
+    narrow filters we over-fetch unfiltered and keep the neighbours our filter columns allow. Neighbours come
+    in similarity order, so the survivors are exactly the filtered top results; when too few survive, Chroma's
+    `where` answers instead.
+    """
+    mask = index.mask(filters) if index is not None else None
+    if mask is None:
+        res = col.query(query_embeddings=qvec, n_results=fetch_k, include=["distances"])
+        return res["ids"][0], res["distances"][0]
+    matching = int(mask.sum())
+    if matching == 0:
+        return [], []
+    want = min(fetch_k, matching)
+    over = math.ceil(fetch_k * len(mask) / matching * 1.5)
+    if over <= _MAX_OVERFETCH:
+        res = col.query(query_embeddings=qvec, n_results=min(over, len(mask)), include=["distances"])
+        kept = [(i, d) for i, d in zip(res["ids"][0], res["distances"][0], strict=True) if index.allows(i, mask)]
+        if len(kept) >= want:
+            return [i for i, _ in kept[:fetch_k]], [d for _, d in kept[:fetch_k]]
+    res = col.query(query_embeddings=qvec, n_results=fetch_k, where=chroma_where(filters), include=["distances"])
+    return res["ids"][0], res["distances"][0]
 
 
 def search(
@@ -61,14 +93,14 @@ def search(
     rankings: list[list[str]] = []
     similarity: dict[str, float] = {}
     qvec = store.embedder.embed([query])
+    index = keyword_index(store, project, col) if mode != "semantic" or not filters.is_empty() else None
     if mode in ("hybrid", "semantic"):
-        res = col.query(query_embeddings=qvec, n_results=fetch_k, where=chroma_where(filters), include=["distances"])
-        ids = res["ids"][0]
+        ids, distances = semantic(col, qvec, fetch_k, filters, index)
         rankings.append(ids)
-        similarity = {i: 1.0 - float(d) for i, d in zip(ids, res["distances"][0], strict=True)}  # type: ignore[index]
+        similarity = {i: 1.0 - float(d) for i, d in zip(ids, distances, strict=True)}
     keyword_scores: dict[str, float] = {}
-    if mode in ("hybrid", "keyword"):
-        hits = keyword_index(store, project).search(query, fetch_k, filters)
+    if mode in ("hybrid", "keyword") and index is not None:
+        hits = index.search(query, fetch_k, filters)
         rankings.append([i for i, _ in hits])
         keyword_scores = dict(hits)
     fused: dict[str, float] = {}
@@ -82,7 +114,9 @@ def search(
     order = sorted(fused, key=lambda c: fused[c], reverse=True)
     if not order:
         return []
-    got = col.get(ids=order, include=["documents", "metadatas", "embeddings"] if diverse else ["documents", "metadatas"])
+    got = col.get(
+        ids=order, include=["documents", "metadatas", "embeddings"] if diverse else ["documents", "metadatas"]
+    )
     by_id = {cid: i for i, cid in enumerate(got["ids"])}
     # One result per record: its best-ranked chunk.
     best: dict[str, str] = {}
@@ -118,10 +152,7 @@ def mmr(query: np.ndarray, vectors: np.ndarray, ids: list[str], k: int, lam: flo
     chosen: list[int] = []
     remaining = list(range(len(ids)))
     while remaining and len(chosen) < k:
-        if chosen:
-            redundancy = (v[remaining] @ v[chosen].T).max(axis=1)
-        else:
-            redundancy = np.zeros(len(remaining))
+        redundancy = (v[remaining] @ v[chosen].T).max(axis=1) if chosen else np.zeros(len(remaining))
         scores = lam * relevance[remaining] - (1 - lam) * redundancy
         pick = remaining[int(np.argmax(scores))]
         chosen.append(pick)

@@ -23,35 +23,38 @@ DOMAINS = ["acme.com", "example.org", "mail.co.uk", "globex.io", "initech.net", 
 
 
 def email() -> str:
-    f, l, d = rng.choice(FIRST), rng.choice(LAST), rng.choice(DOMAINS)
+    f, last, d = rng.choice(FIRST), rng.choice(LAST), rng.choice(DOMAINS)
     style = rng.randrange(6)
     return [
-        f"{f}.{l}@{d}",
+        f"{f}.{last}@{d}",
         f"{f}{rng.randrange(10, 99)}@{d}",
         f"{f}+support@{d}",
-        f"{f.upper()}.{l.capitalize()}@{d.upper()}",
-        f"{f}_{l}@eu.{d}",
-        f"{f[0]}{l}@{d}",
+        f"{f.upper()}.{last.capitalize()}@{d.upper()}",
+        f"{f}_{last}@eu.{d}",
+        f"{f[0]}{last}@{d}",
     ][style]
 
 
 def us_phone() -> str:
     a, b, c = rng.randrange(201, 989), rng.randrange(201, 999), rng.randrange(1000, 9999)
-    return rng.choice([f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}", f"+1 {a} {b} {c}", f"+1-{a}-{b}-{c}",
-                       f"1 ({a}) {b}-{c}"])
+    return rng.choice(
+        [f"({a}) {b}-{c}", f"{a}-{b}-{c}", f"{a}.{b}.{c}", f"+1 {a} {b} {c}", f"+1-{a}-{b}-{c}", f"1 ({a}) {b}-{c}"]
+    )
 
 
 def intl_phone() -> str:
-    return rng.choice([
-        f"+44 20 {rng.randrange(7000, 7999)} {rng.randrange(1000, 9999)}",
-        f"+44 7{rng.randrange(100, 999)} {rng.randrange(100000, 999999)}",
-        f"+49 30 {rng.randrange(100000, 999999)}",
-        f"+49 151 {rng.randrange(1000000, 9999999)}",
-        f"+33 1 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
-        f"+33 6 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
-        f"+61 4{rng.randrange(10, 99)} {rng.randrange(100, 999)} {rng.randrange(100, 999)}",
-        f"+91 98{rng.randrange(100, 999)} {rng.randrange(10000, 99999)}",
-    ])
+    return rng.choice(
+        [
+            f"+44 20 {rng.randrange(7000, 7999)} {rng.randrange(1000, 9999)}",
+            f"+44 7{rng.randrange(100, 999)} {rng.randrange(100000, 999999)}",
+            f"+49 30 {rng.randrange(100000, 999999)}",
+            f"+49 151 {rng.randrange(1000000, 9999999)}",
+            f"+33 1 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+            f"+33 6 {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)} {rng.randrange(10, 99)}",
+            f"+61 4{rng.randrange(10, 99)} {rng.randrange(100, 999)} {rng.randrange(100, 999)}",
+            f"+91 98{rng.randrange(100, 999)} {rng.randrange(10000, 99999)}",
+        ]
+    )
 
 
 def card() -> str:
@@ -71,10 +74,12 @@ def iban() -> str:
     country, bban_len = rng.choice([("DE", 18), ("GB", 18), ("FR", 23), ("NL", 14), ("ES", 20), ("IT", 23)])
     if country == "GB":
         bban = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + "".join(
-            str(rng.randrange(10)) for _ in range(14))
+            str(rng.randrange(10)) for _ in range(14)
+        )
     elif country == "NL":
         bban = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(4)) + "".join(
-            str(rng.randrange(10)) for _ in range(10))
+            str(rng.randrange(10)) for _ in range(10)
+        )
     elif country == "IT":
         bban = rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") + "".join(str(rng.randrange(10)) for _ in range(22))
     else:
@@ -110,8 +115,13 @@ TEMPLATES = [
     "Can someone from sales ring {} before Friday?",
 ]
 
-GENERATORS = {"EMAIL": email, "PHONE": lambda: us_phone() if rng.random() < 0.5 else intl_phone(), "CARD": card,
-              "IBAN": iban, "IP": ip}
+GENERATORS = {
+    "EMAIL": email,
+    "PHONE": lambda: us_phone() if rng.random() < 0.5 else intl_phone(),
+    "CARD": card,
+    "IBAN": iban,
+    "IP": ip,
+}
 COUNTS = {"EMAIL": 60, "PHONE": 70, "CARD": 40, "IBAN": 35, "IP": 35}
 
 NEGATIVES = [
@@ -141,13 +151,17 @@ def main() -> None:
         text = rng.choice(["call me on {} after 5pm", "my cell is {}", "Phone: {}", "text me at {} if urgent"])
         items.append({"text": text.format(value), "pii": [{"type": "PHONE", "value": value}]})
     for _ in range(10):  # obfuscated emails
-        f, l, d = rng.choice(FIRST), rng.choice(LAST), rng.choice(DOMAINS)
-        value = rng.choice([f"{f}.{l} [at] {d}", f"{f} (at) {d}", f"{f}.{l}[at]{d}"])
+        f, last, d = rng.choice(FIRST), rng.choice(LAST), rng.choice(DOMAINS)
+        value = rng.choice([f"{f}.{last} [at] {d}", f"{f} (at) {d}", f"{f}.{last}[at]{d}"])
         items.append({"text": f"write to {value} for the contract", "pii": [{"type": "EMAIL", "value": value}]})
     for _ in range(20):  # two kinds in one text
         a, b = email(), us_phone()
-        items.append({"text": f"Email {a} or phone {b} - either works.",
-                      "pii": [{"type": "EMAIL", "value": a}, {"type": "PHONE", "value": b}]})
+        items.append(
+            {
+                "text": f"Email {a} or phone {b} - either works.",
+                "pii": [{"type": "EMAIL", "value": a}, {"type": "PHONE", "value": b}],
+            }
+        )
     items += [{"text": t, "pii": []} for t in NEGATIVES]
     rng.shuffle(items)
     out = Path(__file__).with_name("planted.jsonl")
