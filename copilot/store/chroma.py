@@ -102,12 +102,61 @@ class Store:
 
     def projects(self) -> list[str]:
         names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
-        return sorted(n[len(COLLECTION_PREFIX) :] for n in names if n.startswith(COLLECTION_PREFIX))
+        return sorted(n[len(COLLECTION_PREFIX) :] for n in names if n.startswith(COLLECTION_PREFIX) and "." not in n)
 
     def delete_project(self, project: str) -> None:
         self.collection(project)
         with self._write_lock():
             self.client.delete_collection(COLLECTION_PREFIX + project)
+            if self._themes_name(project) in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
+                self.client.delete_collection(self._themes_name(project))
+
+    def generation(self, project: str) -> tuple[str, int]:
+        """(collection id, generation): changes whenever an ingest changed the project."""
+        col = self.collection(project)
+        return str(col.id), int((col.metadata or {}).get("copilot_generation", 0))
+
+    # ---- the theme model: micro-cluster centres and a JSON description, in a companion collection ----
+
+    @staticmethod
+    def _themes_name(project: str) -> str:
+        return f"{COLLECTION_PREFIX}{check_project(project)}.themes"
+
+    def save_theme_model(self, project: str, centers: Any, micro_meta: list[dict[str, Any]], description: str) -> None:
+        """Replace the project's theme model (centres are unit vectors in the analysis embedding space)."""
+        self.collection(project)
+        with self._write_lock():
+            name = self._themes_name(project)
+            if name in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
+                self.client.delete_collection(name)
+            col = self.client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+            ids = [f"m{i}" for i in range(len(centers))] + ["model"]
+            mean = centers.mean(axis=0) if len(centers) else centers.sum(axis=0)
+            vectors = [*centers.tolist(), mean.tolist()]
+            metas = [*micro_meta, {"kind": "model"}]
+            docs = [""] * len(centers) + [description]
+            for i in range(0, len(ids), self.client.get_max_batch_size()):
+                sl = slice(i, i + self.client.get_max_batch_size())
+                col.add(ids=ids[sl], embeddings=vectors[sl], metadatas=metas[sl], documents=docs[sl])
+
+    def load_theme_model(self, project: str) -> tuple[Any, list[dict[str, Any]], str] | None:
+        """(centres, per-centre metadata, description) or None when themes were never discovered."""
+        import numpy as np
+
+        self.collection(project)
+        try:
+            col = self.client.get_collection(self._themes_name(project), embedding_function=None)
+        except Exception:  # not found
+            return None
+        got = col.get(include=["embeddings", "metadatas", "documents"])
+        rows = sorted(
+            (int(i[1:]), e, m) for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True) if i != "model"
+        )
+        model = next((d for i, d in zip(got["ids"], got["documents"], strict=True) if i == "model"), None)
+        if model is None:
+            return None
+        centers = np.asarray([e for _, e, _ in rows], dtype=np.float32)
+        return centers, [dict(m) for _, _, m in rows], model
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
@@ -151,6 +200,24 @@ class Store:
             if len(ids) < _PAGE:
                 return
             offset += len(ids)
+
+    def records(self, project: str, where: dict[str, Any] | None = None) -> Iterator[RecordPublic]:
+        """Every record with its full text (chunks joined) and public metadata."""
+        parts: dict[str, list[tuple[int, str]]] = {}
+        first: dict[str, dict[str, Any]] = {}
+        for item in self.iter_chunks(project, ["documents", "metadatas"], where=where):
+            meta, doc = item["metadatas"], item["documents"]
+            rid = record_of(meta, item["id"])
+            n = int(meta.get("chunks", 1))
+            if n == 1:
+                yield RecordPublic(id=rid, text=doc, metadata=public_metadata(meta, rid))
+                continue
+            parts.setdefault(rid, []).append((int(meta.get("chunk", 0)), doc))
+            if is_first_chunk(meta):
+                first[rid] = meta
+            if len(parts[rid]) == n and rid in first:
+                text = "".join(d for _, d in sorted(parts.pop(rid)))
+                yield RecordPublic(id=rid, text=text, metadata=public_metadata(first.pop(rid), rid))
 
     def get_record(self, project: str, record_id: str) -> RecordPublic:
         col = self.collection(project)

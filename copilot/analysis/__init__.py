@@ -1,0 +1,1 @@
+"""The evidence layer: themes, statistics, sentiment, segments and trends, all computed by code."""

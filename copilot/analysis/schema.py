@@ -1,0 +1,100 @@
+"""What theme analysis returns: the `{Thing}Public` shapes the CLI prints and the API will serve."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Quote(BaseModel):
+    record_id: str
+    text: str = Field(description="Verbatim: a substring of the record's text.")
+
+
+class SegmentSplit(BaseModel):
+    value: str
+    mentions: int
+    records: int
+    share: float
+    share_ci: tuple[float, float]
+    lift: float
+
+
+class MonthPoint(BaseModel):
+    month: str
+    mentions: int
+    records: int
+    share: float
+
+
+class Trend(BaseModel):
+    direction: Literal["growing", "stable", "fading", "unknown"]
+    test: str
+    monthly: list[MonthPoint]
+    z: float | None = None
+    p_value: float | None = None
+    first_month_share: float | None = None
+    last_month_share: float | None = None
+    note: str | None = None
+
+
+class Sentiment(BaseModel):
+    mean: float = Field(description="Mean VADER compound score, -1 (negative) to 1 (positive).")
+    negative_share: float
+    method: str = "VADER compound score per record; negative below -0.05"
+
+
+class Severity(BaseModel):
+    churn_intent: int
+    churn_intent_share: float
+    rated: int
+    low_rating_share: float | None
+    nps_responses: int
+    detractor_share: float | None
+    mean_nps: float | None
+
+
+class Revenue(BaseModel):
+    mrr_at_stake: float
+    customers_with_mrr: int
+
+
+class SubthemePublic(BaseModel):
+    id: str
+    label: str
+    keywords: list[str]
+    mentions: int
+
+
+class ThemePublic(BaseModel):
+    id: str
+    label: str
+    keywords: list[str]
+    record_ids: list[str]
+    mentions: int
+    reach: int
+    share: float
+    share_ci: tuple[float, float]
+    segments: dict[str, list[SegmentSplit]]
+    trend: Trend
+    sentiment: Sentiment
+    severity: Severity
+    revenue: Revenue
+    quotes: list[Quote]
+    subthemes: list[SubthemePublic]
+
+
+class UnclusteredPublic(BaseModel):
+    record_ids: list[str]
+    mentions: int
+    share: float
+
+
+class ThemesReport(BaseModel):
+    project: str
+    records: int = Field(description="Feedback records analysed (after filters); shares are of this number.")
+    themes: list[ThemePublic]
+    unclustered: UnclusteredPublic
+    method: dict[str, str | int | float]
+    warnings: list[str] = []
