@@ -35,6 +35,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check copilot tests bench corpus evals
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/themes_speed.py
+	$(BIN)/python bench/themes_quality.py
 	$(BIN)/python bench/ingest_throughput.py
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/pii_recall.py

@@ -22,7 +22,7 @@ from copilot.models import SearchFilter
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="PM Copilot: evidence-backed product drafts.")
 records_app = typer.Typer(no_args_is_help=True, help="Look at single records.")
 app.add_typer(records_app, name="records")
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 
 ProjectOpt = Annotated[str, typer.Option("--project", "-p", help="Project (one collection per project).")]
@@ -187,6 +187,51 @@ def search(
         out.print(f"[bold]{n}. {r.id}[/bold]  score {r.score:.4f}  [dim]{where}[/dim]", highlight=False)
         snippet = r.text.strip().replace("\n", " ")
         out.print(f"   {snippet[:300]}{'…' if len(snippet) > 300 else ''}", highlight=False)
+
+
+@app.command()
+def themes(
+    project: ProjectOpt,
+    source: Annotated[list[str] | None, typer.Option(help="Only records from this source file.")] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only this kind (survey, ticket, review, ...).")] = None,
+    segment: Annotated[list[str] | None, typer.Option(help="Only this segment.")] = None,
+    plan: Annotated[list[str] | None, typer.Option(help="Only this plan.")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="Only this role.")] = None,
+    since: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From this date.")] = None,
+    until: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Up to this date.")] = None,
+    rediscover: Annotated[bool, typer.Option(help="Rebuild the themes from all current feedback.")] = False,
+    taxonomy: Annotated[Path | None, typer.Option(help="Apply a taxonomy file (labels, merges, splits).")] = None,
+    save: Annotated[Path | None, typer.Option(help="Write the themes as an editable taxonomy YAML file.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What customers talk about: themes with mentions, reach, share, segments, trend, sentiment and quotes."""
+    from copilot.analysis.taxonomy import Taxonomy, dump
+    from copilot.analysis.themes import analyze
+
+    with _errors(as_json):
+        filters = SearchFilter(
+            source=source,
+            kind=kind,
+            segment=segment,
+            plan=plan,
+            role=role,
+            date_from=since.date() if since else None,
+            date_to=until.date() if until else None,
+        )
+        tax = Taxonomy.load(taxonomy) if taxonomy else None
+        report = analyze(_store(), project, filters=filters, rediscover=rediscover, taxonomy=tax)
+        if save:
+            dump(report, save)
+    if as_json:
+        _emit_json(report)
+        return
+    from copilot.analysis.render import print_themes
+
+    print_themes(out, report)
+    for w in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    if save:
+        out.print(f"Taxonomy written to {save}; edit it and apply it with --taxonomy {save}", highlight=False)
 
 
 @app.command()

@@ -72,8 +72,12 @@ def _compute(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     seg_texts = [texts[r][a:b] for r, (a, b) in zip(seg_record, spans, strict=True)]
     vectors = WordLlamaEmbedder().embed(seg_texts) if seg_texts else np.zeros((0, 256), np.float32)
     scores = np.array([sentiment.score(t) for t in texts], dtype=np.float32)
-    return (np.array(seg_record, dtype=np.int64), np.array(spans, dtype=np.int64).reshape(-1, 2),
-            vectors.astype(np.float32), scores)
+    return (
+        np.array(seg_record, dtype=np.int64),
+        np.array(spans, dtype=np.int64).reshape(-1, 2),
+        vectors.astype(np.float32),
+        scores,
+    )
 
 
 def _read(path: Path, ids: list[str]) -> tuple[np.ndarray, ...] | None:
@@ -85,8 +89,9 @@ def _read(path: Path, ids: list[str]) -> tuple[np.ndarray, ...] | None:
         return data["seg_record"], data["seg_span"], data["vectors"], data["sentiment"]
 
 
-def _write(path: Path, ids: list[str], seg_record: np.ndarray, seg_span: np.ndarray, vectors: np.ndarray,
-           scores: np.ndarray) -> None:
+def _write(
+    path: Path, ids: list[str], seg_record: np.ndarray, seg_span: np.ndarray, vectors: np.ndarray, scores: np.ndarray
+) -> None:
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, ids=json.dumps(ids), seg_record=seg_record, seg_span=seg_span, vectors=vectors, sentiment=scores)
     tmp.replace(path)

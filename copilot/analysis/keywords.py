@@ -11,8 +11,27 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 _WORD_RE = re.compile(r"[a-z][a-z0-9'-]*[a-z0-9]|[a-z]")
-_STOP = ENGLISH_STOP_WORDS | {"tasklane", "ve", "ll", "don't", "doesn't", "can't", "i'm", "it's", "just", "really",
-                              "honestly", "tbh", "overall", "mostly", "like", "thanks", "need", "want", "way"}
+_STOP = ENGLISH_STOP_WORDS | {
+    "tasklane",
+    "ve",
+    "ll",
+    "don't",
+    "doesn't",
+    "can't",
+    "i'm",
+    "it's",
+    "just",
+    "really",
+    "honestly",
+    "tbh",
+    "overall",
+    "mostly",
+    "like",
+    "thanks",
+    "need",
+    "want",
+    "way",
+}
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -33,7 +52,9 @@ def keywords(docs_by_group: Sequence[Sequence[str]], top: int = 8) -> list[list[
         per_doc = cv.fit_transform(flat).astype(np.float64)  # terms per text: no bigram spans two texts
     except ValueError:  # no terms at all
         return [[] for _ in docs_by_group]
-    groups = sparse.csr_matrix((np.ones(len(flat)), (owner, np.arange(len(flat)))), shape=(len(docs_by_group), len(flat)))
+    groups = sparse.csr_matrix(
+        (np.ones(len(flat)), (owner, np.arange(len(flat)))), shape=(len(docs_by_group), len(flat))
+    )
     tf = groups @ per_doc
     terms = cv.get_feature_names_out()
     words_per_group = np.asarray(tf.sum(axis=1)).ravel()

@@ -7,8 +7,14 @@ import numpy as np
 from copilot.analysis.schema import Quote
 
 
-def representative(vectors: np.ndarray, centre: np.ndarray, texts: list[str], record_ids: list[str],
-                   k: int = 5, diversity: float = 0.35) -> list[Quote]:
+def representative(
+    vectors: np.ndarray,
+    centre: np.ndarray,
+    texts: list[str],
+    record_ids: list[str],
+    k: int = 5,
+    diversity: float = 0.35,
+) -> list[Quote]:
     """Pick up to k segments by maximal marginal relevance against the theme centre, preferring readable
     lengths (4 to 40 words). Each quote is a segment, i.e. a verbatim substring of its record."""
     if len(texts) == 0:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 _SIGN_OFF_RE = re.compile(
-    r"\n\s*(?:thanks|thank you|many thanks|cheers|best|regards|kind regards|best regards|thx)\b[^\n]*(?:\n[^\n]{0,40})?\s*$",
+    r"\n\s*(?:thanks|thank you|many thanks|cheers|best|regards|kind regards|best regards|thx)\b"
+    r"[^\n]*(?:\n[^\n]{0,40})?\s*$",
     re.I,
 )
 _SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+|\n+|(?<=[.!?])(?=[A-Z])")
@@ -25,9 +26,12 @@ def split(text: str) -> list[tuple[int, int]]:
         spans += _pieces(body, s_start, s_end, _CLAUSE_RE)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
-        if merged and len(body[start:end].split()) < _MIN_WORDS:
-            merged[-1] = (merged[-1][0], end)
-        elif merged and len(body[merged[-1][0] : merged[-1][1]].split()) < _MIN_WORDS:
+        if (
+            merged
+            and len(body[start:end].split()) < _MIN_WORDS
+            or merged
+            and len(body[merged[-1][0] : merged[-1][1]].split()) < _MIN_WORDS
+        ):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))

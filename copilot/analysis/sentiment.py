@@ -24,5 +24,7 @@ def score(text: str) -> float:
 def summarize(scores: Sequence[float]) -> Sentiment:
     if not scores:
         return Sentiment(mean=0.0, negative_share=0.0)
-    return Sentiment(mean=round(sum(scores) / len(scores), 4),
-                     negative_share=round(sum(s < NEGATIVE_BELOW for s in scores) / len(scores), 4))
+    return Sentiment(
+        mean=round(sum(scores) / len(scores), 4),
+        negative_share=round(sum(s < NEGATIVE_BELOW for s in scores) / len(scores), 4),
+    )

@@ -41,8 +41,9 @@ def reach(metas: Iterable[Meta], ids: Iterable[str]) -> int:
     return len({m.get("customer_id") or f"record:{i}" for m, i in zip(metas, ids, strict=True)})
 
 
-def segment_splits(members: Sequence[Meta], population: Sequence[Meta], columns: Sequence[str] | None = None
-                   ) -> dict[str, list[SegmentSplit]]:
+def segment_splits(
+    members: Sequence[Meta], population: Sequence[Meta], columns: Sequence[str] | None = None
+) -> dict[str, list[SegmentSplit]]:
     """Per metadata column and value: mentions, records, share within the value, and lift against the
     theme's share of all records (lift 2.0: this value mentions the theme twice as often as everyone)."""
     if not population:
@@ -59,16 +60,36 @@ def segment_splits(members: Sequence[Meta], population: Sequence[Meta], columns:
         for value, n in pop.most_common():
             k = mem.get(value, 0)
             share = k / n
-            rows.append(SegmentSplit(value=value, mentions=k, records=n, share=round(share, 4),
-                                     share_ci=wilson(k, n), lift=round(share / overall, 3) if overall else 0.0))
+            rows.append(
+                SegmentSplit(
+                    value=value,
+                    mentions=k,
+                    records=n,
+                    share=round(share, 4),
+                    share_ci=wilson(k, n),
+                    lift=round(share / overall, 3) if overall else 0.0,
+                )
+            )
         out[col] = rows
     return out
 
 
 def _categorical_columns(population: Sequence[Meta]) -> list[str]:
     extra: dict[str, set[str]] = defaultdict(set)
-    skip = {"record_id", "customer_id", "locator", "title", "date", "content_hash", "fingerprint", "near_dup_of",
-            "mrr", "rating", "nps", "section"}
+    skip = {
+        "record_id",
+        "customer_id",
+        "locator",
+        "title",
+        "date",
+        "content_hash",
+        "fingerprint",
+        "near_dup_of",
+        "mrr",
+        "rating",
+        "nps",
+        "section",
+    }
     for m in population[:5000]:
         for k, v in m.items():
             if k not in skip and k not in SEGMENT_COLUMNS and isinstance(v, str | bool):
@@ -81,27 +102,46 @@ def trend(member_dates: Sequence[str | None], population_dates: Sequence[str | N
     pop = Counter(d[:7] for d in population_dates if d)
     mem = Counter(d[:7] for d in member_dates if d)
     months = sorted(pop)
-    points = [MonthPoint(month=m, mentions=mem.get(m, 0), records=pop[m],
-                         share=round(mem.get(m, 0) / pop[m], 4)) for m in months]
+    points = [
+        MonthPoint(month=m, mentions=mem.get(m, 0), records=pop[m], share=round(mem.get(m, 0) / pop[m], 4))
+        for m in months
+    ]
     if len(months) < 3 or sum(mem.values()) < 5:
-        return Trend(direction="unknown", test=TREND_TEST, monthly=points,
-                     note="needs dated records in at least 3 months and 5 mentions")
+        return Trend(
+            direction="unknown",
+            test=TREND_TEST,
+            monthly=points,
+            note="needs dated records in at least 3 months and 5 mentions",
+        )
     n = [pop[m] for m in months]
     x = [mem.get(m, 0) for m in months]
     t = list(range(len(months)))
     big_n, big_x = sum(n), sum(x)
     p = big_x / big_n
     stat = sum(ti * (xi - ni * p) for ti, xi, ni in zip(t, x, n, strict=True))
-    var = p * (1 - p) * (sum(ni * ti * ti for ni, ti in zip(n, t, strict=True))
-                         - sum(ni * ti for ni, ti in zip(n, t, strict=True)) ** 2 / big_n)
+    var = (
+        p
+        * (1 - p)
+        * (
+            sum(ni * ti * ti for ni, ti in zip(n, t, strict=True))
+            - sum(ni * ti for ni, ti in zip(n, t, strict=True)) ** 2 / big_n
+        )
+    )
     if var <= 0:
         return Trend(direction="stable", test=TREND_TEST, monthly=points, z=0.0, p_value=1.0)
     z = stat / math.sqrt(var)
     p_value = 2 * (1 - norm.cdf(abs(z)))
     direction = "stable" if p_value >= 0.05 else ("growing" if z > 0 else "fading")
     first, last = points[0].share, points[-1].share
-    return Trend(direction=direction, test=TREND_TEST, monthly=points, z=round(z, 3), p_value=round(p_value, 5),
-                 first_month_share=first, last_month_share=last)
+    return Trend(
+        direction=direction,
+        test=TREND_TEST,
+        monthly=points,
+        z=round(z, 3),
+        p_value=round(p_value, 5),
+        first_month_share=first,
+        last_month_share=last,
+    )
 
 
 def severity(texts: Sequence[str], metas: Sequence[Meta]) -> Severity:
@@ -112,9 +152,12 @@ def severity(texts: Sequence[str], metas: Sequence[Meta]) -> Severity:
     nps = [int(m["nps"]) for m in metas if isinstance(m.get("nps"), int | float)]
     detractors = sum(s <= 6 for s in nps)
     return Severity(
-        churn_intent=churn, churn_intent_share=round(churn / len(texts), 4) if texts else 0.0,
-        rated=len(ratings), low_rating_share=round(low / len(ratings), 4) if ratings else None,
-        nps_responses=len(nps), detractor_share=round(detractors / len(nps), 4) if nps else None,
+        churn_intent=churn,
+        churn_intent_share=round(churn / len(texts), 4) if texts else 0.0,
+        rated=len(ratings),
+        low_rating_share=round(low / len(ratings), 4) if ratings else None,
+        nps_responses=len(nps),
+        detractor_share=round(detractors / len(nps), 4) if nps else None,
         mean_nps=round(sum(nps) / len(nps), 2) if nps else None,
     )
 

@@ -56,21 +56,26 @@ class Taxonomy(BaseModel):
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
             raise CopilotError("bad_taxonomy", f"{path}: {problems}") from exc
 
-    def apply(self, seg_theme: list[str], seg_sub: list[str], model: ThemeModel, names: dict[str, dict[str, Any]]
-              ) -> tuple[list[str], dict[str, dict[str, Any]], list[str]]:
+    def apply(
+        self, seg_theme: list[str], seg_sub: list[str], model: ThemeModel, names: dict[str, dict[str, Any]]
+    ) -> tuple[list[str], dict[str, dict[str, Any]], list[str]]:
         """Theme id per segment and theme names after the person's edits, plus warnings."""
         owner: dict[str, str] = {}
         warnings: list[str] = []
         out_names = dict(names)
         for theme in self.themes:
-            out_names[theme.id] = {"label": theme.label,
-                                   "keywords": theme.keywords or names.get(theme.id, {}).get("keywords", [])}
+            out_names[theme.id] = {
+                "label": theme.label,
+                "keywords": theme.keywords or names.get(theme.id, {}).get("keywords", []),
+            }
             for sub in theme.subthemes:
                 if sub.id not in model.subthemes:
                     warnings.append(f"taxonomy subtheme {sub.id!r} (under {theme.id!r}) no longer exists; ignored")
                     continue
                 if sub.id in owner:
-                    warnings.append(f"taxonomy subtheme {sub.id!r} is listed under two themes; kept under {owner[sub.id]!r}")
+                    warnings.append(
+                        f"taxonomy subtheme {sub.id!r} is listed under two themes; kept under {owner[sub.id]!r}"
+                    )
                     continue
                 owner[sub.id] = theme.id
         themes = [owner.get(s, t) if s else t for t, s in zip(seg_theme, seg_sub, strict=True)]
@@ -82,9 +87,13 @@ def dump(report: ThemesReport, path: Path) -> None:
     doc = {
         "project": report.project,
         "themes": [
-            {"id": t.id, "label": t.label, "keywords": t.keywords[:6], "examples": t.record_ids[:3] if not t.quotes
-             else [q.record_id for q in t.quotes[:3]],
-             "subthemes": [{"id": s.id, "label": s.label} for s in t.subthemes]}
+            {
+                "id": t.id,
+                "label": t.label,
+                "keywords": t.keywords[:6],
+                "examples": t.record_ids[:3] if not t.quotes else [q.record_id for q in t.quotes[:3]],
+                "subthemes": [{"id": s.id, "label": s.label} for s in t.subthemes],
+            }
             for t in report.themes
         ],
     }

@@ -49,12 +49,20 @@ class ThemeModel:
             return None
         centers, metas, description = saved
         d = json.loads(description)
-        return cls(centers, [str(m.get("theme", "")) for m in metas], [str(m.get("subtheme", "")) for m in metas],
-                   d["themes"], d["subthemes"], d.get("discovered", {}))
+        return cls(
+            centers,
+            [str(m.get("theme", "")) for m in metas],
+            [str(m.get("subtheme", "")) for m in metas],
+            d["themes"],
+            d["subthemes"],
+            d.get("discovered", {}),
+        )
 
     def save(self, store: Store, project: str) -> None:
-        metas = [{"kind": "micro", "theme": t, "subtheme": s}
-                 for t, s in zip(self.micro_theme, self.micro_subtheme, strict=True)]
+        metas = [
+            {"kind": "micro", "theme": t, "subtheme": s}
+            for t, s in zip(self.micro_theme, self.micro_subtheme, strict=True)
+        ]
         store.save_theme_model(project, self.centers, metas, self.describe())
 
     def assign(self, vectors: np.ndarray, min_similarity: float) -> tuple[list[str], list[str]]:
@@ -94,8 +102,10 @@ def discover(fs: FeedbackSet, previous: ThemeModel | None, params: ClusterParams
         record_ids = sorted({fs.ids[fs.seg_record[i]] for i in members})
         theme_ids[t] = reuse or f"{_slug(words[0] if words else 'theme')}-{_short_hash(record_ids)}"
         used.add(theme_ids[t])
-    themes = {theme_ids[t]: {"label": kw.label(words), "keywords": words}
-              for t, words in zip(theme_nums, theme_kw, strict=True)}
+    themes = {
+        theme_ids[t]: {"label": kw.label(words), "keywords": words}
+        for t, words in zip(theme_nums, theme_kw, strict=True)
+    }
     sub_ids: dict[int, str] = {}
     subthemes: dict[str, dict[str, Any]] = {}
     for s, words in zip(sub_nums, sub_kw, strict=True):
@@ -108,9 +118,16 @@ def discover(fs: FeedbackSet, previous: ThemeModel | None, params: ClusterParams
         subthemes[sid] = {"label": kw.label(words), "keywords": words, "theme": theme_ids[t]}
     micro_theme = [theme_ids.get(int(t), "") for t in result.theme]
     micro_sub = [sub_ids.get(int(s), "") for s in result.subtheme]
-    discovered = {"at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(), "records": len(fs),
-                  "segments": len(texts), "embedding": ANALYSIS_EMBEDDING, "micro_clusters": len(result.centers),
-                  "resolution": params.resolution, "radius": params.radius, "min_similarity": params.min_similarity}
+    discovered = {
+        "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "records": len(fs),
+        "segments": len(texts),
+        "embedding": ANALYSIS_EMBEDDING,
+        "micro_clusters": len(result.centers),
+        "resolution": params.resolution,
+        "radius": params.radius,
+        "min_similarity": params.min_similarity,
+    }
     return ThemeModel(result.centers, micro_theme, micro_sub, themes, subthemes, discovered)
 
 
@@ -127,9 +144,16 @@ def _record_mask(fs: FeedbackSet, f: SearchFilter) -> np.ndarray:
     return keep
 
 
-def analyze(store: Store, project: str, *, filters: SearchFilter | None = None, rediscover: bool = False,
-            taxonomy: Taxonomy | None = None, params: ClusterParams | None = None, quotes_per_theme: int = 5
-            ) -> ThemesReport:
+def analyze(
+    store: Store,
+    project: str,
+    *,
+    filters: SearchFilter | None = None,
+    rediscover: bool = False,
+    taxonomy: Taxonomy | None = None,
+    params: ClusterParams | None = None,
+    quotes_per_theme: int = 5,
+) -> ThemesReport:
     """Themes of a project's feedback with their statistics, discovering them first when needed."""
     params = params or ClusterParams()
     fs = load_feedback(store, project)
@@ -159,31 +183,53 @@ def analyze(store: Store, project: str, *, filters: SearchFilter | None = None, 
         centre /= max(float(np.linalg.norm(centre)), 1e-12)
         seg_records = [fs.ids[fs.seg_record[i]] for i in segs]
         sub_counts = Counter(seg_sub[i] for i in segs if seg_sub[i])
-        subs = [SubthemePublic(id=sid, label=model.subthemes[sid]["label"], keywords=model.subthemes[sid]["keywords"],
-                               mentions=len({fs.seg_record[i] for i in segs if seg_sub[i] == sid}))
-                for sid, _ in sub_counts.most_common() if sid in model.subthemes]
-        out.append(ThemePublic(
-            id=tid, label=names[tid]["label"], keywords=names[tid].get("keywords", []), record_ids=ids,
-            mentions=len(recs), reach=stats.reach(metas, ids), share=round(len(recs) / max(len(population), 1), 4),
-            share_ci=stats.wilson(len(recs), len(population)),
-            segments=stats.segment_splits(metas, pop_metas),
-            trend=stats.trend([m.get("date") for m in metas], pop_dates),
-            sentiment=sentiment.summarize([float(fs.sentiment[r]) for r in recs]),
-            severity=stats.severity([fs.texts[r] for r in recs], metas), revenue=stats.revenue(metas),
-            quotes=quotes.representative(fs.vectors[segs], centre, [fs.segment_text(i) for i in segs], seg_records,
-                                         k=quotes_per_theme),
-            subthemes=subs,
-        ))
+        subs = [
+            SubthemePublic(
+                id=sid,
+                label=model.subthemes[sid]["label"],
+                keywords=model.subthemes[sid]["keywords"],
+                mentions=len({fs.seg_record[i] for i in segs if seg_sub[i] == sid}),
+            )
+            for sid, _ in sub_counts.most_common()
+            if sid in model.subthemes
+        ]
+        out.append(
+            ThemePublic(
+                id=tid,
+                label=names[tid]["label"],
+                keywords=names[tid].get("keywords", []),
+                record_ids=ids,
+                mentions=len(recs),
+                reach=stats.reach(metas, ids),
+                share=round(len(recs) / max(len(population), 1), 4),
+                share_ci=stats.wilson(len(recs), len(population)),
+                segments=stats.segment_splits(metas, pop_metas),
+                trend=stats.trend([m.get("date") for m in metas], pop_dates),
+                sentiment=sentiment.summarize([float(fs.sentiment[r]) for r in recs]),
+                severity=stats.severity([fs.texts[r] for r in recs], metas),
+                revenue=stats.revenue(metas),
+                quotes=quotes.representative(
+                    fs.vectors[segs], centre, [fs.segment_text(i) for i in segs], seg_records, k=quotes_per_theme
+                ),
+                subthemes=subs,
+            )
+        )
     out.sort(key=lambda t: (-t.mentions, t.id))
     in_theme = {r for t in out for r in t.record_ids}
     loose = [fs.ids[r] for r in population if fs.ids[r] not in in_theme]
     return ThemesReport(
-        project=project, records=len(population), themes=out,
-        unclustered=UnclusteredPublic(record_ids=loose, mentions=len(loose),
-                                      share=round(len(loose) / max(len(population), 1), 4)),
-        method={**{k: v for k, v in model.discovered.items() if isinstance(v, str | int | float)},
-                "trend_test": stats.TREND_TEST, "share_interval": "95% Wilson score interval",
-                "reach": "distinct customer ids; a record without one counts as its own customer",
-                "segments": "sentences and clauses; a record is in every theme one of its segments is in"},
+        project=project,
+        records=len(population),
+        themes=out,
+        unclustered=UnclusteredPublic(
+            record_ids=loose, mentions=len(loose), share=round(len(loose) / max(len(population), 1), 4)
+        ),
+        method={
+            **{k: v for k, v in model.discovered.items() if isinstance(v, str | int | float)},
+            "trend_test": stats.TREND_TEST,
+            "share_interval": "95% Wilson score interval",
+            "reach": "distinct customer ids; a record without one counts as its own customer",
+            "segments": "sentences and clauses; a record is in every theme one of its segments is in",
+        },
         warnings=warnings,
     )

@@ -108,7 +108,9 @@ class Store:
         self.collection(project)
         with self._write_lock():
             self.client.delete_collection(COLLECTION_PREFIX + project)
-            if self._themes_name(project) in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
+            if self._themes_name(project) in {
+                c if isinstance(c, str) else c.name for c in self.client.list_collections()
+            }:
                 self.client.delete_collection(self._themes_name(project))
 
     def generation(self, project: str) -> tuple[str, int]:
@@ -129,7 +131,9 @@ class Store:
             name = self._themes_name(project)
             if name in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
                 self.client.delete_collection(name)
-            col = self.client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+            col = self.client.create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            )
             ids = [f"m{i}" for i in range(len(centers))] + ["model"]
             mean = centers.mean(axis=0) if len(centers) else centers.sum(axis=0)
             vectors = [*centers.tolist(), mean.tolist()]
@@ -150,7 +154,9 @@ class Store:
             return None
         got = col.get(include=["embeddings", "metadatas", "documents"])
         rows = sorted(
-            (int(i[1:]), e, m) for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True) if i != "model"
+            (int(i[1:]), e, m)
+            for i, e, m in zip(got["ids"], got["embeddings"], got["metadatas"], strict=True)
+            if i != "model"
         )
         model = next((d for i, d in zip(got["ids"], got["documents"], strict=True) if i == "model"), None)
         if model is None:

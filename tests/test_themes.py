@@ -1,0 +1,181 @@
+"""Themes end to end on small data whose topics are known."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import cli, write
+
+TOPICS = {
+    "export": [
+        "The CSV export times out",
+        "Exporting to Excel is painfully slow",
+        "CSV export fails on big boards",
+        "The export to CSV never finishes",
+        "Excel export drops rows",
+        "Bulk export of boards to CSV please",
+    ],
+    "pricing": [
+        "Per seat pricing is too expensive",
+        "The price per seat is way too high",
+        "Seats cost too much for our small team",
+        "Pricing per user seat is expensive",
+        "Viewer seats should not cost the full seat price",
+        "Too expensive per seat for us",
+    ],
+    "offline": [
+        "The mobile app loses edits offline",
+        "Offline mode on the mobile app is broken",
+        "Mobile app does not work offline",
+        "The phone app drops my changes without signal",
+        "Offline edits on mobile vanish",
+        "The mobile app needs an offline mode",
+    ],
+}
+NOISE = ["asdf", "n/a", "no comment", "-", "ok"]
+
+
+def _rows(seed: int, per_topic: int, start: int = 0) -> tuple[str, dict[str, list[str]]]:
+    rng = random.Random(seed)
+    lines = ["id,customer,segment,date,feedback"]
+    truth: dict[str, list[str]] = {t: [] for t in TOPICS}
+    n = start
+    for topic, phrases in TOPICS.items():
+        for i in range(per_topic):
+            n += 1
+            seg = "Enterprise" if (topic == "export" and i % 4) or (topic != "export" and i % 4 == 0) else "SMB"
+            month = 1 + (i * 6 // per_topic) if topic == "export" else 1 + i % 6
+            lines.append(f"F{n},C{n % 70},{seg},2026-0{month}-1{i % 9},{rng.choice(phrases)} (case {n})")
+            truth[topic].append(f"F{n}")
+    for word in NOISE:
+        n += 1
+        lines.append(f"F{n},C{n},SMB,2026-03-03,{word}")
+    return "\n".join(lines) + "\n", truth
+
+
+def _themes(project: str, *args: str) -> dict:
+    return cli("themes", "--project", project, *args, "--json")
+
+
+def _by_topic(report: dict) -> dict[str, dict]:
+    out = {}
+    for topic, words in (
+        ("export", {"export", "csv", "excel"}),
+        ("pricing", {"seat", "seats", "pricing", "price"}),
+        ("offline", {"offline", "mobile", "app"}),
+    ):
+        matches = [t for t in report["themes"] if set(t["keywords"][:3]) & words]
+        assert len(matches) == 1, (topic, [t["keywords"] for t in report["themes"]])
+        out[topic] = matches[0]
+    return out
+
+
+def test_themes_are_found_with_exact_counts(tmp_path: Path) -> None:
+    data, truth = _rows(1, 40)
+    cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
+    report = _themes("t")
+    assert report["records"] == 125 and len(report["themes"]) == 3
+    themes = _by_topic(report)
+    for topic, theme in themes.items():
+        assert theme["mentions"] == 40 == len(theme["record_ids"])
+        assert theme["share"] == round(40 / 125, 4)
+        locators = {
+            cli("records", "get", rid, "--project", "t", "--json")["metadata"]["locator"]
+            for rid in theme["record_ids"][:5]
+        }
+        rows = {f"feedback.csv:{int(fid[1:]) + 1}" for fid in truth[topic]}
+        assert locators <= rows
+        assert all(
+            q["text"] in cli("records", "get", q["record_id"], "--project", "t", "--json")["text"]
+            for q in theme["quotes"]
+        )
+        assert 3 <= len(theme["quotes"]) <= 5 and len({q["record_id"] for q in theme["quotes"]}) == len(theme["quotes"])
+    export = themes["export"]
+    assert export["reach"] == len({int(f[1:]) % 70 for f in truth["export"]})
+    ent = next(r for r in export["segments"]["segment"] if r["value"] == "Enterprise")
+    assert ent["mentions"] == 30 and ent["lift"] > 1.5
+    assert report["unclustered"]["mentions"] <= 5
+    keys = {
+        "id",
+        "label",
+        "keywords",
+        "record_ids",
+        "mentions",
+        "reach",
+        "share",
+        "share_ci",
+        "segments",
+        "trend",
+        "sentiment",
+        "severity",
+        "revenue",
+        "quotes",
+    }
+    assert keys <= set(export)
+
+
+def test_noise_goes_to_the_unclustered_bucket(tmp_path: Path) -> None:
+    data, _ = _rows(2, 40)
+    cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
+    report = _themes("t")
+    in_themes = {r for t in report["themes"] for r in t["record_ids"]}
+    unclustered = set(report["unclustered"]["record_ids"])
+    assert not in_themes & unclustered
+    assert len(in_themes) + len(unclustered) == report["records"]
+    texts = {cli("records", "get", r, "--project", "t", "--json")["text"] for r in unclustered}
+    assert texts and texts <= set(NOISE)
+
+
+def test_ids_are_stable_and_new_records_join_existing_themes(tmp_path: Path) -> None:
+    data, _ = _rows(3, 40)
+    path = write(tmp_path / "feedback.csv", data)
+    cli("ingest", str(path), "--project", "t", "--id-col", "id")
+    first = _by_topic(_themes("t"))
+    assert {k: v["id"] for k, v in _by_topic(_themes("t")).items()} == {k: v["id"] for k, v in first.items()}
+    more, _ = _rows(4, 10, start=1000)
+    cli("ingest", str(write(tmp_path / "more.csv", more)), "--project", "t", "--id-col", "id")
+    after = _by_topic(_themes("t"))
+    for topic in TOPICS:
+        assert after[topic]["id"] == first[topic]["id"]
+        assert after[topic]["mentions"] == 50  # the 10 new ones were assigned without rediscovery
+    rediscovered = _by_topic(_themes("t", "--rediscover"))
+    assert {k: v["id"] for k, v in rediscovered.items()} == {k: v["id"] for k, v in first.items()}
+
+
+def test_filters_restrict_the_statistics(tmp_path: Path) -> None:
+    data, _ = _rows(5, 40)
+    cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
+    report = _themes("t", "--segment", "Enterprise")
+    export = _by_topic(report)["export"]
+    assert report["records"] == 50 and export["mentions"] == 30 and export["share"] == 0.6
+
+
+def test_taxonomy_round_trip_merge_and_rename(tmp_path: Path) -> None:
+    data, _ = _rows(6, 40)
+    cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
+    tax = tmp_path / "taxonomy.yaml"
+    base = _themes("t", "--save", str(tax))
+    assert tax.read_text().startswith("# PM Copilot taxonomy")
+    same = _themes("t", "--taxonomy", str(tax))
+    assert [(t["id"], t["mentions"]) for t in same["themes"]] == [(t["id"], t["mentions"]) for t in base["themes"]]
+    doc = yaml.safe_load(tax.read_text())
+    topics = _by_topic(base)
+    export = next(t for t in doc["themes"] if t["id"] == topics["export"]["id"])
+    pricing = next(t for t in doc["themes"] if t["id"] == topics["pricing"]["id"])
+    export["label"] = "Getting data out"
+    export["subthemes"] += pricing["subthemes"]  # merge pricing into export
+    doc["themes"].remove(pricing)
+    export["subthemes"].append({"id": "gone/sub", "label": "x"})
+    tax.write_text(yaml.safe_dump(doc))
+    merged = _themes("t", "--taxonomy", str(tax))
+    assert len(merged["themes"]) == 2
+    big = next(t for t in merged["themes"] if t["id"] == topics["export"]["id"])
+    assert big["label"] == "Getting data out" and big["mentions"] == 80
+    assert any("gone/sub" in w for w in merged["warnings"])
+    again = _themes("t", "--taxonomy", str(tax))
+    assert [(t["id"], t["record_ids"]) for t in again["themes"]] == [
+        (t["id"], t["record_ids"]) for t in merged["themes"]
+    ]
