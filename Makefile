@@ -17,13 +17,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## The main job, offline: ingest the sample corpus into a fresh project and show what is there.
+## The main job, offline: ingest the sample corpus into a fresh project, search it, and find its themes.
 demo: $(STAMP)
 	rm -rf $(DEMO_DATA)
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot ingest corpus/data --project demo
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot stats --project demo
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search "exports are slow and time out" --project demo -k 5 --segment Enterprise
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search "offline mode on mobile" --project demo -k 5 --diverse
+	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot themes --project demo --save $(DEMO_DATA)/taxonomy.yaml
 	@echo "Data is in $(DEMO_DATA)/ ; try: COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search 'your question' --project demo"
 
 ## The test suite, offline, no key. pytest's exit code 5 (no tests ran) fails like any other non-zero code.

@@ -22,7 +22,7 @@ def test_reach_counts_distinct_customers_and_anonymous_records_once_each() -> No
 def test_segment_split_counts_shares_and_lift() -> None:
     population = [{"segment": "SMB"}] * 60 + [{"segment": "Enterprise"}] * 40
     members = [{"segment": "SMB"}] * 6 + [{"segment": "Enterprise"}] * 14  # 20% of all records
-    rows = {r.value: r for r in stats.segment_splits(members, population, ["segment"])["segment"]}
+    rows = {r.value: r for r in stats.segment_splits(members, stats.Population(population, ["segment"]))["segment"]}
     assert (rows["Enterprise"].mentions, rows["Enterprise"].records, rows["Enterprise"].share) == (14, 40, 0.35)
     assert rows["Enterprise"].lift == 1.75 and rows["SMB"].lift == 0.5
     assert rows["Enterprise"].share_ci == stats.wilson(14, 40)

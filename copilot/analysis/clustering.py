@@ -19,6 +19,7 @@ import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 
 UNCLUSTERED = -1
+_SAMPLE = 50_000
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,15 @@ class Clustering:
 
 def micro_clusters(x: np.ndarray, p: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
     k = min(len(x), int(min(p.micro_max, max(2, round(len(x) * p.micro_per_text)))))
-    if len(x) > 20_000:
-        km = MiniBatchKMeans(n_clusters=k, random_state=p.seed, batch_size=8192, n_init=3, max_iter=100)
+    if len(x) > _SAMPLE:
+        # A few hundred centres are well placed by a large sample; every text is then assigned to its nearest.
+        rng = np.random.default_rng(p.seed)
+        sample = x[rng.choice(len(x), _SAMPLE, replace=False)]
+        km = MiniBatchKMeans(n_clusters=k, random_state=p.seed, batch_size=8192, n_init=3, max_iter=100).fit(sample)
+        labels = km.predict(x)
     else:
         km = KMeans(n_clusters=k, random_state=p.seed, n_init=1)
-    labels = km.fit_predict(x)
+        labels = km.fit_predict(x)
     centers = km.cluster_centers_ / np.maximum(np.linalg.norm(km.cluster_centers_, axis=1, keepdims=True), 1e-12)
     return labels, centers.astype(np.float32)
 

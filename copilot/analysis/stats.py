@@ -41,35 +41,34 @@ def reach(metas: Iterable[Meta], ids: Iterable[str]) -> int:
     return len({m.get("customer_id") or f"record:{i}" for m, i in zip(metas, ids, strict=True)})
 
 
-def segment_splits(
-    members: Sequence[Meta], population: Sequence[Meta], columns: Sequence[str] | None = None
-) -> dict[str, list[SegmentSplit]]:
+class Population:
+    """Value counts of the metadata columns over all records analysed, counted once for every theme."""
+
+    def __init__(self, metas: Sequence[Meta], columns: Sequence[str] | None = None) -> None:
+        self.size = len(metas)
+        cols = list(columns) if columns is not None else _categorical_columns(metas)
+        self.counts: dict[str, Counter[str]] = {}
+        for col in cols:
+            counter = Counter(str(m[col]) for m in metas if m.get(col) not in (None, ""))
+            if counter and len(counter) <= _MAX_VALUES:
+                self.counts[col] = counter
+
+
+def segment_splits(members: Sequence[Meta], population: Population) -> dict[str, list[SegmentSplit]]:
     """Per metadata column and value: mentions, records, share within the value, and lift against the
     theme's share of all records (lift 2.0: this value mentions the theme twice as often as everyone)."""
-    if not population:
+    if not population.size:
         return {}
-    overall = len(members) / len(population)
-    cols = list(columns) if columns is not None else _categorical_columns(population)
+    overall = len(members) / population.size
     out: dict[str, list[SegmentSplit]] = {}
-    for col in cols:
-        pop = Counter(str(m[col]) for m in population if m.get(col) not in (None, ""))
-        if not pop or len(pop) > _MAX_VALUES:
-            continue
+    for col, pop in population.counts.items():
         mem = Counter(str(m[col]) for m in members if m.get(col) not in (None, ""))
         rows = []
         for value, n in pop.most_common():
             k = mem.get(value, 0)
             share = k / n
-            rows.append(
-                SegmentSplit(
-                    value=value,
-                    mentions=k,
-                    records=n,
-                    share=round(share, 4),
-                    share_ci=wilson(k, n),
-                    lift=round(share / overall, 3) if overall else 0.0,
-                )
-            )
+            rows.append(SegmentSplit(value=value, mentions=k, records=n, share=round(share, 4),
+                                     share_ci=wilson(k, n), lift=round(share / overall, 3) if overall else 0.0))
         out[col] = rows
     return out
 

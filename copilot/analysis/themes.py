@@ -174,6 +174,7 @@ def analyze(
             by_theme[tid].append(i)
     pop_metas = [fs.metas[r] for r in population]
     pop_dates = [m.get("date") for m in pop_metas]
+    pop_counts = stats.Population(pop_metas)
     out: list[ThemePublic] = []
     for tid, segs in by_theme.items():
         recs = sorted(set(fs.seg_record[segs].tolist()))
@@ -203,7 +204,7 @@ def analyze(
                 reach=stats.reach(metas, ids),
                 share=round(len(recs) / max(len(population), 1), 4),
                 share_ci=stats.wilson(len(recs), len(population)),
-                segments=stats.segment_splits(metas, pop_metas),
+                segments=stats.segment_splits(metas, pop_counts),
                 trend=stats.trend([m.get("date") for m in metas], pop_dates),
                 sentiment=sentiment.summarize([float(fs.sentiment[r]) for r in recs]),
                 severity=stats.severity([fs.texts[r] for r in recs], metas),
