@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_embedding_model: str = "text-embedding-3-small"
+    openai_model: str = "gpt-4o-mini"
+    model_timeout_s: float = Field(default=60.0, gt=0, description="Seconds before a model call times out.")
+    model_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429, 5xx and timeouts, with backoff.")
+    block_real_models: bool = Field(
+        default=False, description="Refuse any model call that would leave this machine (set by the test suite)."
+    )
     provider: Literal["extractive", "openai", "local", "fake"] = "extractive"
     chunk_tokens: int = Field(default=400, ge=50, le=8000, description="Tokens per chunk of a long document.")
     ingest_batch: int = Field(default=2000, ge=10, le=5000, description="Records embedded and stored at a time.")

@@ -42,6 +42,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("COPILOT_DATA_DIR", str(data))
+    monkeypatch.setenv("COPILOT_BLOCK_REAL_MODELS", "1")  # any model call leaving 127.0.0.1 raises
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
     reset_settings()
     yield data

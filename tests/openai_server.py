@@ -59,3 +59,55 @@ def openai_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def chat_server(replies: list[Any]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """An OpenAI-compatible /chat/completions endpoint answering from a script. Each reply is a str (the
+    assistant's text), ("stream", [pieces]) for a streamed answer, or (status, seconds) for an error status
+    with a Retry-After header."""
+    requests: list[dict[str, Any]] = []
+    script = list(replies)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            for k, v in (headers or {}).items():
+                self.send_header(k, v)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            requests.append({"path": self.path, "body": body})
+            reply = script.pop(0) if script else "(no reply scripted)"
+            if isinstance(reply, tuple) and isinstance(reply[0], int):
+                err = json.dumps({"error": {"message": "slow down", "type": "rate_limit"}}).encode()
+                self._send(reply[0], err, "application/json", {"Retry-After": str(reply[1])})
+                return
+            usage = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
+            if isinstance(reply, tuple) and reply[0] == "stream":
+                frames = [{"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
+                           "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                          for piece in reply[1]]
+                data = "".join(f"data: {json.dumps(f)}\n\n" for f in frames) + "data: [DONE]\n\n"
+                self._send(200, data.encode(), "text/event-stream")
+                return
+            payload = {"id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
+                       "choices": [{"index": 0, "finish_reason": "stop",
+                                    "message": {"role": "assistant", "content": reply}}], "usage": usage}
+            self._send(200, json.dumps(payload).encode(), "application/json")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", requests
+    finally:
+        server.shutdown()
+        server.server_close()

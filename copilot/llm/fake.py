@@ -1,0 +1,45 @@
+"""A scripted model for tests: `enqueue` replies, then read back `history` to see what was sent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from copilot.llm.base import Completion, Message, ModelError, T, Usage, parse_json
+
+
+class FakeModel:
+    provider = "fake"
+    can_generate = True
+
+    def __init__(self, model: str = "fake-model") -> None:
+        self.model = model
+        self.history: list[list[Message]] = []
+        self._replies: list[str | Exception] = []
+
+    def enqueue(self, replies: list[str | Exception]) -> FakeModel:
+        self._replies.extend(replies)
+        return self
+
+    def _next(self, messages: list[Message]) -> str:
+        self.history.append(list(messages))
+        if not self._replies:
+            raise ModelError("the fake model has no reply queued")
+        reply = self._replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
+        text = self._next(messages)
+        return Completion(text=text, usage=Usage(prompt_tokens=sum(len(m.content) // 4 for m in messages),
+                                                 completion_tokens=len(text) // 4))
+
+    def generate_json(self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
+                      ) -> tuple[T, Completion]:
+        completion = self.generate(messages, max_tokens=max_tokens)
+        return parse_json(schema, completion.text), completion
+
+    def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]:
+        text = self._next(messages)
+        for i in range(0, len(text), 8):
+            yield text[i : i + 8]
