@@ -25,7 +25,8 @@ demo: $(STAMP)
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search "exports are slow and time out" --project demo -k 5 --segment Enterprise
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search "offline mode on mobile" --project demo -k 5 --diverse
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot themes --project demo --save $(DEMO_DATA)/taxonomy.yaml
-	@echo "Data is in $(DEMO_DATA)/ ; try: COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search 'your question' --project demo"
+	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft pain-points --project demo --out $(DEMO_DATA)/pain-points.md
+	@echo "Drafts and the taxonomy are in $(DEMO_DATA)/ ; try: COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search 'your question' --project demo"
 
 ## The test suite, offline, no key. pytest's exit code 5 (no tests ran) fails like any other non-zero code.
 test: $(STAMP)

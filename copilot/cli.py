@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -232,6 +233,44 @@ def themes(
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     if save:
         out.print(f"Taxonomy written to {save}; edit it and apply it with --taxonomy {save}", highlight=False)
+
+
+class DraftKind(StrEnum):
+    pain_points = "pain-points"
+
+
+@app.command()
+def draft(
+    kind: Annotated[DraftKind, typer.Argument(help="Which document (persona, swot and prd are not built yet).")],
+    project: ProjectOpt,
+    segment: Annotated[list[str] | None, typer.Option(help="Only this segment.")] = None,
+    plan: Annotated[list[str] | None, typer.Option(help="Only this plan.")] = None,
+    provider: Annotated[str | None, typer.Option(help="extractive (default), openai, or fake.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE.md or FILE.json.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draft a document from the evidence, verified before it is shown: every quote and number is checked."""
+    from copilot.config import get_settings
+    from copilot.drafts import pain_points
+    from copilot.drafts.render import pain_points_markdown
+    from copilot.llm.registry import get_model
+
+    with _errors(as_json):
+        model = get_model(get_settings(), provider)
+        result = pain_points.build(_store(), project, model, filters=SearchFilter(segment=segment, plan=plan))
+        markdown = pain_points_markdown(result)
+        if out_file:
+            text = result.model_dump_json(indent=2) if out_file.suffix.lower() == ".json" else markdown
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            out_file.write_text(text, encoding="utf-8")
+    if as_json:
+        _emit_json(result)
+    elif out_file:
+        v = result.verification
+        out.print(f"Wrote {out_file} ({len(result.pain_points)} pain points; {v.quotes_checked} quotes and "
+                  f"{v.numbers_checked} numbers verified, {v.items_dropped} items dropped)", highlight=False)
+    else:
+        out.print(markdown, highlight=False, markup=False)
 
 
 @app.command()

@@ -56,8 +56,13 @@ def test_trend_needs_enough_months() -> None:
 def test_severity_signals() -> None:
     texts = ["We are looking at cheaper tools", "We will cancel at renewal", "Export is slow"]
     metas = [{"rating": 1, "nps": 3}, {"rating": 2, "nps": 9}, {"rating": 5}]
-    sev = stats.severity(texts, metas)
+    sev = stats.severity(texts, metas, [0.3, 0.1, -0.4])
     assert (sev.churn_intent, sev.churn_intent_share) == (2, 0.6667)
+    assert (sev.complaints, sev.complaint_share) == (3, 1.0)  # churn talk, a low rating, a negative text
+    detractor_praise = stats.severity(["Support is great"], [{"nps": 2}], [0.7])
+    assert detractor_praise.complaints == 0 and detractor_praise.detractor_share == 1.0
+    calm = stats.severity(["Love it"], [{"rating": 5, "nps": 10}], [0.8])
+    assert (calm.complaints, calm.complaint_share) == (0, 0.0)
     assert (sev.rated, sev.low_rating_share) == (3, 0.6667)
     assert (sev.nps_responses, sev.detractor_share, sev.mean_nps) == (2, 0.5, 6.0)
 

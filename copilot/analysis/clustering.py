@@ -47,10 +47,15 @@ class Clustering:
     labels: np.ndarray  # micro-cluster per input text, -1 for unclustered
 
     def text_themes(self) -> np.ndarray:
-        return np.where(self.labels >= 0, self.theme[np.maximum(self.labels, 0)], UNCLUSTERED)
+        return self._per_text(self.theme)
 
     def text_subthemes(self) -> np.ndarray:
-        return np.where(self.labels >= 0, self.subtheme[np.maximum(self.labels, 0)], UNCLUSTERED)
+        return self._per_text(self.subtheme)
+
+    def _per_text(self, groups: np.ndarray) -> np.ndarray:
+        if len(groups) == 0:  # too little text to cluster: everything is unclustered
+            return np.full(len(self.labels), UNCLUSTERED)
+        return np.where(self.labels >= 0, groups[np.maximum(self.labels, 0)], UNCLUSTERED)
 
 
 def micro_clusters(x: np.ndarray, p: ClusterParams) -> tuple[np.ndarray, np.ndarray]:

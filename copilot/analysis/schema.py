@@ -46,6 +46,8 @@ class Sentiment(BaseModel):
 
 
 class Severity(BaseModel):
+    complaints: int = Field(description="Records that are negative (VADER), rated low, or talk of leaving.")
+    complaint_share: float
     churn_intent: int
     churn_intent_share: float
     rated: int

@@ -143,14 +143,27 @@ def trend(member_dates: Sequence[str | None], population_dates: Sequence[str | N
     )
 
 
-def severity(texts: Sequence[str], metas: Sequence[Meta]) -> Severity:
-    churn = sum(bool(_CHURN_RE.search(t)) for t in texts)
+def severity(texts: Sequence[str], metas: Sequence[Meta], sentiments: Sequence[float] | None = None) -> Severity:
+    """Churn talk, low ratings, detractors, and the share of records that are complaints: negative, rated low, or
+    talking of leaving. NPS is left out of that share: it scores the respondent, not the answer, and a
+    detractor's answer to "what do you like?" is still praise."""
+    churn_flags = [bool(_CHURN_RE.search(t)) for t in texts]
     ratings = [float(m["rating"]) for m in metas if isinstance(m.get("rating"), int | float)]
-    scale_max = 10 if ratings and max(ratings) > 5 else 5
-    low = sum(r <= (4 if scale_max == 10 else 2) for r in ratings)
+    low_at = 4 if ratings and max(ratings) > 5 else 2
+    low = sum(r <= low_at for r in ratings)
     nps = [int(m["nps"]) for m in metas if isinstance(m.get("nps"), int | float)]
     detractors = sum(s <= 6 for s in nps)
+    scores = list(sentiments) if sentiments is not None else [0.0] * len(metas)
+    complaints = sum(
+        s < -0.05
+        or churned
+        or (isinstance(m.get("rating"), int | float) and m["rating"] <= low_at)
+        for m, s, churned in zip(metas, scores, churn_flags, strict=True)
+    )
+    churn = sum(churn_flags)
     return Severity(
+        complaints=complaints,
+        complaint_share=round(complaints / len(metas), 4) if metas else 0.0,
         churn_intent=churn,
         churn_intent_share=round(churn / len(texts), 4) if texts else 0.0,
         rated=len(ratings),

@@ -161,7 +161,8 @@ def analyze(
     warnings: list[str] = []
     if model is None or rediscover or model.discovered.get("embedding") != ANALYSIS_EMBEDDING:
         model = discover(fs, model, params)
-        model.save(store, project)
+        if model.themes:  # nothing to keep from too little text; the next read tries again
+            model.save(store, project)
     seg_theme, seg_sub = model.assign(fs.vectors, params.min_similarity)
     names = {tid: dict(t) for tid, t in model.themes.items()}
     if taxonomy is not None:
@@ -207,7 +208,7 @@ def analyze(
                 segments=stats.segment_splits(metas, pop_counts),
                 trend=stats.trend([m.get("date") for m in metas], pop_dates),
                 sentiment=sentiment.summarize([float(fs.sentiment[r]) for r in recs]),
-                severity=stats.severity([fs.texts[r] for r in recs], metas),
+                severity=stats.severity([fs.texts[r] for r in recs], metas, [float(fs.sentiment[r]) for r in recs]),
                 revenue=stats.revenue(metas),
                 quotes=quotes.representative(
                     fs.vectors[segs], centre, [fs.segment_text(i) for i in segs], seg_records, k=quotes_per_theme

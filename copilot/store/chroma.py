@@ -225,6 +225,19 @@ class Store:
                 text = "".join(d for _, d in sorted(parts.pop(rid)))
                 yield RecordPublic(id=rid, text=text, metadata=public_metadata(first.pop(rid), rid))
 
+    def get_records(self, project: str, record_ids: list[str]) -> dict[str, RecordPublic]:
+        """Several records at once (one store call for single-chunk records), by id; unknown ids are left out."""
+        if not record_ids:
+            return {}
+        got = self.collection(project).get(ids=record_ids, include=["documents", "metadatas"])
+        out: dict[str, RecordPublic] = {}
+        for rid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):  # type: ignore[arg-type]
+            if int(meta.get("chunks", 1)) > 1:
+                out[rid] = self.get_record(project, rid)
+            else:
+                out[rid] = RecordPublic(id=rid, text=doc, metadata=public_metadata(dict(meta), rid))
+        return out
+
     def get_record(self, project: str, record_id: str) -> RecordPublic:
         col = self.collection(project)
         first = col.get(ids=[record_id], include=["documents", "metadatas"])

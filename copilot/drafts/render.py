@@ -1,0 +1,45 @@
+"""Drafts as Markdown a PM can paste and edit (the JSON form is the model itself)."""
+
+from __future__ import annotations
+
+from copilot.drafts.schema import PainPointSummary
+from copilot.drafts.verify import Citation
+
+
+def _quote(c: Citation) -> str:
+    return f"> “{' '.join(c.quote.split())}” — `{c.record_id}`"
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.1f}%"
+
+
+def pain_points_markdown(d: PainPointSummary) -> str:
+    lines = [f"# Top pain points: {d.project}", ""]
+    if d.engine_note:
+        lines += [f"_{d.engine_note}_", ""]
+    lines += [f"From {d.records_analysed:,} feedback records. Selection: {d.selection}.", ""]
+    for n, p in enumerate(d.pain_points, 1):
+        s = p.statistics
+        lines += [f"## {n}. {p.title}", "", p.description, "",
+                  "| mentions | reach | share (95% CI) | trend | complaints | detractors | MRR at stake |",
+                  "| ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+                  f"| {s.mentions:,} | {s.reach:,} | {_pct(s.share)} ({_pct(s.share_ci[0])}–{_pct(s.share_ci[1])}) | "
+                  f"{s.trend} | {_pct(s.complaint_share)} | {_pct(s.detractor_share)} | ${s.mrr_at_stake:,.0f} |", ""]
+        if s.over_indexes:
+            skews = ", ".join(f"{k.value} ({k.column.replace('_', ' ')}) ×{k.lift:.1f}" for k in s.over_indexes)
+            lines += [f"Over-indexes in: {skews}.", ""]
+        lines += ["**What customers say**", ""] + [x for c in p.quotes for x in (_quote(c), "")]
+        if p.counter_evidence:
+            lines += ["**Counter-evidence**", ""] + [x for c in p.counter_evidence for x in (_quote(c), "")]
+    v = d.verification
+    lines += ["---", "",
+              f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; {v.quotes_checked} quotes "
+              f"and {v.numbers_checked} numbers checked against the records and statistics.", ""]
+    lines += [f"- warning: {w}" for w in d.warnings]
+    pv = d.provenance
+    lines += [f"Provenance: provider {pv.provider}, model {pv.model}"
+              + (f", prompt {pv.prompt} v{pv.prompt_version}" if pv.prompt else "")
+              + f", {len(pv.evidence_ids)} evidence records, {pv.tokens['prompt'] + pv.tokens['completion']:,} tokens, "
+              f"${pv.cost_usd:.4f}.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,81 @@
+"""What a draft is made of: items with citations, and the verification and provenance every draft carries."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from copilot.drafts.verify import Citation, Verification
+
+EXTRACTIVE_NOTE = ("Drafted by the extractive engine: no language model was used. Every sentence is assembled "
+                   "from computed statistics and verbatim quotes; configure a provider for richer prose.")
+
+
+class Provenance(BaseModel):
+    provider: str
+    model: str
+    prompt: str | None = None
+    prompt_version: int | None = None
+    evidence_ids: list[str] = Field(default_factory=list)
+    tokens: dict[str, int] = Field(default_factory=lambda: {"prompt": 0, "completion": 0})
+    cost_usd: float = 0.0
+    token_budget: int | None = None
+
+
+class SegmentSkew(BaseModel):
+    column: str
+    value: str
+    lift: float
+    mentions: int
+
+
+class PainPointStats(BaseModel):
+    """The statistics behind one pain point, all computed by code; the prose may only use these numbers."""
+
+    mentions: int
+    reach: int
+    share: float
+    share_ci: tuple[float, float]
+    interval_level: float = 0.95
+    significance_level: float = 0.05
+    trend: Literal["growing", "stable", "fading", "unknown"]
+    trend_p_value: float | None
+    complaint_share: float
+    negative_share: float
+    churn_intent: int
+    detractor_share: float | None
+    low_rating_share: float | None
+    mrr_at_stake: float
+    customers_with_mrr: int
+    over_indexes: list[SegmentSkew]
+
+
+class PainPoint(BaseModel):
+    theme_id: str
+    title: str
+    description: str
+    statistics: PainPointStats
+    quotes: list[Citation]
+    counter_evidence: list[Citation] = Field(default_factory=list)
+    citations: list[Citation]
+
+
+class PainPointSummary(BaseModel):
+    kind: Literal["pain-points"] = "pain-points"
+    project: str
+    records_analysed: int
+    selection: str
+    engine_note: str | None
+    pain_points: list[PainPoint]
+    warnings: list[str] = Field(default_factory=list)
+    verification: Verification
+    provenance: Provenance
+
+
+class ThemeNarrative(BaseModel):
+    """What a model returns for one theme: words and citations only; the numbers stay with the statistics."""
+
+    title: str
+    description: str
+    citations: list[Citation]
