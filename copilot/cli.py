@@ -237,11 +237,12 @@ def themes(
 
 class DraftKind(StrEnum):
     pain_points = "pain-points"
+    swot = "swot"
 
 
 @app.command()
 def draft(
-    kind: Annotated[DraftKind, typer.Argument(help="Which document (persona, swot and prd are not built yet).")],
+    kind: Annotated[DraftKind, typer.Argument(help="Which document (persona and prd are not built yet).")],
     project: ProjectOpt,
     segment: Annotated[list[str] | None, typer.Option(help="Only this segment.")] = None,
     plan: Annotated[list[str] | None, typer.Option(help="Only this plan.")] = None,
@@ -251,14 +252,20 @@ def draft(
 ) -> None:
     """Draft a document from the evidence, verified before it is shown: every quote and number is checked."""
     from copilot.config import get_settings
-    from copilot.drafts import pain_points
-    from copilot.drafts.render import pain_points_markdown
+    from copilot.drafts import pain_points, swot
+    from copilot.drafts.render import pain_points_markdown, swot_markdown
     from copilot.llm.registry import get_model
 
     with _errors(as_json):
         model = get_model(get_settings(), provider)
-        result = pain_points.build(_store(), project, model, filters=SearchFilter(segment=segment, plan=plan))
-        markdown = pain_points_markdown(result)
+        filters = SearchFilter(segment=segment, plan=plan)
+        result: Any
+        if kind is DraftKind.swot:
+            result = swot.build(_store(), project, model, filters=filters)
+            markdown = swot_markdown(result)
+        else:
+            result = pain_points.build(_store(), project, model, filters=filters)
+            markdown = pain_points_markdown(result)
         if out_file:
             text = result.model_dump_json(indent=2) if out_file.suffix.lower() == ".json" else markdown
             out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -267,7 +274,7 @@ def draft(
         _emit_json(result)
     elif out_file:
         v = result.verification
-        out.print(f"Wrote {out_file} ({len(result.pain_points)} pain points; {v.quotes_checked} quotes and "
+        out.print(f"Wrote {out_file} ({v.items_checked - v.items_dropped} items; {v.quotes_checked} quotes and "
                   f"{v.numbers_checked} numbers verified, {v.items_dropped} items dropped)", highlight=False)
     else:
         out.print(markdown, highlight=False, markup=False)

@@ -84,3 +84,34 @@ def test_drafting_an_empty_project_is_a_clear_error(tmp_path: Path) -> None:
 def test_example_draft_is_committed() -> None:
     example = ROOT / "docs" / "examples" / "pain-points.md"
     assert example.exists() and "Verification: " in example.read_text()
+
+
+def test_extractive_swot_finds_the_planted_market_facts(demo: Path) -> None:
+    import re
+
+    import yaml
+
+    draft = cli("draft", "swot", "--project", "demo", "--json")
+    assert draft["verification"]["items_dropped"] == 0
+    assert all(draft[q] for q in ("strengths", "weaknesses", "opportunities", "threats", "actions"))
+    store = open_store()
+    for quadrant in ("strengths", "weaknesses", "opportunities", "threats"):
+        for item in draft[quadrant]:
+            for c in item["citations"]:
+                assert quote_supported(c["quote"], store.get_record("demo", c["record_id"]).text)
+    truth = yaml.safe_load((ROOT / "corpus" / "truth.yaml").read_text())
+
+    def words(text: str) -> set[str]:
+        return {w[:6] for w in re.findall(r"[a-z]{4,}", text.lower())}
+
+    found = 0
+    for fact in truth["market_facts"]:
+        quadrant = "opportunities" if fact["kind"] == "opportunity" else "threats"
+        found += any(c["record_id"] == fact["record_id"] and len(words(fact["fact"]) & words(c["quote"]))
+                     >= 0.5 * len(words(fact["fact"])) for item in draft[quadrant] for c in item["citations"])
+    assert found >= 9, found  # measured 10 of 10
+
+
+def test_swot_markdown_example_is_committed() -> None:
+    text = (ROOT / "docs" / "examples" / "swot.md").read_text()
+    assert text.startswith("# SWOT:") and "## Threats" in text and "Verification: " in text

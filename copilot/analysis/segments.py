@@ -18,23 +18,28 @@ _CLAUSE_RE = re.compile(r"\s+(?=(?:Also|Plus|Oh and|On top of that|And also|But|
 _MIN_WORDS = 3
 
 
-def split(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences and clauses of `text`, short fragments folded into a neighbour."""
+_PROSE_SENTENCE_RE = re.compile(r"(?<=[.!?…])\s+|\n\s*\n+|\n(?=\s*(?:#|[-*] |\d+\. ))")
+
+
+def split(text: str, *, prose: bool = False) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences and clauses of `text`, short fragments folded into a neighbour.
+    `prose` is for documents, whose lines wrap mid-sentence: only blank lines, headings and list items break."""
     body = _SIGN_OFF_RE.sub("", text)
     spans: list[tuple[int, int]] = []
-    for s_start, s_end in _pieces(body, 0, len(body), _SENTENCE_RE):
+    for s_start, s_end in _pieces(body, 0, len(body), _PROSE_SENTENCE_RE if prose else _SENTENCE_RE):
+        if prose and body.startswith("#", s_start) and "\n" in body[s_start:s_end]:
+            cut = body.index("\n", s_start)  # a heading is a segment of its own, not part of the next sentence
+            spans.append((s_start, cut))
+            s_start = _strip(body, cut, s_end)[0]
         spans += _pieces(body, s_start, s_end, _CLAUSE_RE)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
-        if (
-            merged
-            and len(body[start:end].split()) < _MIN_WORDS
-            or merged
-            and len(body[merged[-1][0] : merged[-1][1]].split()) < _MIN_WORDS
-        ):
+        short = len(body[start:end].split()) < _MIN_WORDS
+        heading = prose and (body.startswith("#", start) or (bool(merged) and body.startswith("#", merged[-1][0])))
+        if merged and not heading and (short or len(body[merged[-1][0] : merged[-1][1]].split()) < _MIN_WORDS):
             merged[-1] = (merged[-1][0], end)
         else:
-            merged.append((start, end))
+            merged.append((start, end))  # headings stand alone
     return merged or ([(0, len(text))] if text.strip() else [])
 
 

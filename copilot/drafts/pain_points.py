@@ -30,8 +30,9 @@ from copilot.prompts import data_rule, fence, load_prompt
 from copilot.store.chroma import Store
 from copilot.tokens import count_tokens
 
-PAIN_RULE = ("a theme is a pain point when at least 25% of its records are complaints or its mean sentiment is "
-             "below 0.15")
+PAIN_RULE = (
+    "a theme is a pain point when at least 25% of its records are complaints or its mean sentiment is below 0.15"
+)
 EVIDENCE_TOKENS = 1500
 
 
@@ -47,11 +48,18 @@ def theme_stats(theme: ThemePublic) -> PainPointStats:
         if row.mentions >= 10 and row.lift >= 1.3
     ]
     return PainPointStats(
-        mentions=theme.mentions, reach=theme.reach, share=theme.share, share_ci=theme.share_ci,
-        trend=theme.trend.direction, trend_p_value=theme.trend.p_value,
-        complaint_share=theme.severity.complaint_share, negative_share=theme.sentiment.negative_share,
-        churn_intent=theme.severity.churn_intent, detractor_share=theme.severity.detractor_share,
-        low_rating_share=theme.severity.low_rating_share, mrr_at_stake=theme.revenue.mrr_at_stake,
+        mentions=theme.mentions,
+        reach=theme.reach,
+        share=theme.share,
+        share_ci=theme.share_ci,
+        trend=theme.trend.direction,
+        trend_p_value=theme.trend.p_value,
+        complaint_share=theme.severity.complaint_share,
+        negative_share=theme.sentiment.negative_share,
+        churn_intent=theme.severity.churn_intent,
+        detractor_share=theme.severity.detractor_share,
+        low_rating_share=theme.severity.low_rating_share,
+        mrr_at_stake=theme.revenue.mrr_at_stake,
         customers_with_mrr=theme.revenue.customers_with_mrr,
         over_indexes=sorted(skews, key=lambda s: -s.lift)[:3],
     )
@@ -63,9 +71,11 @@ def _pct(x: float) -> str:
 
 def extractive_text(label: str, s: PainPointStats) -> tuple[str, str]:
     """Title and description from the statistics alone, so every number in them is a computed figure."""
-    parts = [f"{s.mentions} feedback records from {s.reach} customers mention {label} "
-             f"({_pct(s.share)} of all feedback; {s.interval_level:.0%} interval {_pct(s.share_ci[0])} to "
-             f"{_pct(s.share_ci[1])})."]
+    parts = [
+        f"{s.mentions} feedback records from {s.reach} customers mention {label} "
+        f"({_pct(s.share)} of all feedback; {s.interval_level:.0%} interval {_pct(s.share_ci[0])} to "
+        f"{_pct(s.share_ci[1])})."
+    ]
     if s.trend in ("growing", "fading"):
         parts.append(f"Its share is {s.trend} over the period (trend test, p < {s.significance_level}).")
     elif s.trend == "stable":
@@ -73,8 +83,10 @@ def extractive_text(label: str, s: PainPointStats) -> tuple[str, str]:
     parts.append(f"{_pct(s.complaint_share)} of these records are complaints.")
     if s.over_indexes:
         top = s.over_indexes[0]
-        parts.append(f"It over-indexes in {top.value} ({top.column.replace('_', ' ')}), at {top.lift:.1f} times the "
-                     "overall share.")
+        parts.append(
+            f"It over-indexes in {top.value} ({top.column.replace('_', ' ')}), at {top.lift:.1f} times the "
+            "overall share."
+        )
     if s.churn_intent:
         talk = "record talks" if s.churn_intent == 1 else "records talk"
         parts.append(f"{s.churn_intent} {talk} about leaving or switching.")
@@ -123,14 +135,29 @@ def _evidence(theme: ThemePublic, texts: dict[str, str]) -> tuple[str, list[str]
     return "\n".join(lines), used
 
 
-def _narrate(model: Model, theme: ThemePublic, stats: PainPointStats, texts: dict[str, str], figures: list[float],
-             report: Verification, usage: list[Usage]) -> tuple[ThemeNarrative | None, list[str]]:
+def _narrate(
+    model: Model,
+    theme: ThemePublic,
+    stats: PainPointStats,
+    texts: dict[str, str],
+    figures: list[float],
+    report: Verification,
+    usage: list[Usage],
+) -> tuple[ThemeNarrative | None, list[str]]:
     prompt = load_prompt("theme_summary")
     evidence, used = _evidence(theme, texts)
     delimiter, fenced = fence(evidence)
-    messages = [Message(role="user", content=prompt.render(
-        data_rule=data_rule(delimiter), label=theme.label,
-        statistics=json.dumps(stats.model_dump(), indent=1), evidence=fenced))]
+    messages = [
+        Message(
+            role="user",
+            content=prompt.render(
+                data_rule=data_rule(delimiter),
+                label=theme.label,
+                statistics=json.dumps(stats.model_dump(), indent=1),
+                evidence=fenced,
+            ),
+        )
+    ]
     allowed = {rid: texts[rid] for rid in used}
     failures: list[str] = []
     for attempt in range(2):
@@ -141,20 +168,28 @@ def _narrate(model: Model, theme: ThemePublic, stats: PainPointStats, texts: dic
             failures = [exc.detail]
             narrative = None
         if narrative is not None:
-            failures = check_item(f"{narrative.title} {narrative.description}", narrative.citations, allowed,
-                                  figures, report)
+            failures = check_item(
+                f"{narrative.title} {narrative.description}", narrative.citations, allowed, figures, report
+            )
             if not failures:
                 return narrative, used
         if attempt == 0:  # one repair round: tell the model exactly what failed
-            messages += [Message(role="assistant", content=narrative.model_dump_json() if narrative else "(invalid)"),
-                         Message(role="user", content="Your reply failed verification:\n- " + "\n- ".join(failures)
-                                 + "\nFix these and reply again with JSON only. Quote records word for word and use "
-                                   "only numbers from the statistics.")]
+            messages += [
+                Message(role="assistant", content=narrative.model_dump_json() if narrative else "(invalid)"),
+                Message(
+                    role="user",
+                    content="Your reply failed verification:\n- "
+                    + "\n- ".join(failures)
+                    + "\nFix these and reply again with JSON only. Quote records word for word and use "
+                    "only numbers from the statistics.",
+                ),
+            ]
     return None, [f"{theme.label}: dropped after one repair round ({'; '.join(failures)[:300]})"]
 
 
-def build(store: Store, project: str, model: Model, *, filters: SearchFilter | None = None, limit: int = 15
-          ) -> PainPointSummary:
+def build(
+    store: Store, project: str, model: Model, *, filters: SearchFilter | None = None, limit: int = 15
+) -> PainPointSummary:
     report = analyze(store, project, filters=filters)
     pains = sorted((t for t in report.themes if is_pain(t)), key=lambda t: (-t.reach, t.id))[:limit]
     if not pains:
@@ -191,17 +226,35 @@ def build(store: Store, project: str, model: Model, *, filters: SearchFilter | N
                 warnings.append(f"{theme.label}: dropped ({'; '.join(failures)})")
                 continue
             evidence_ids.update(c.record_id for c in citations)
-        items.append(PainPoint(theme_id=theme.id, title=title, description=description, statistics=stats,
-                               quotes=quotes, counter_evidence=_counter_evidence(members), citations=citations))
+        items.append(
+            PainPoint(
+                theme_id=theme.id,
+                title=title,
+                description=description,
+                statistics=stats,
+                quotes=quotes,
+                counter_evidence=_counter_evidence(members),
+                citations=citations,
+            )
+        )
     total = sum(usage, Usage())
     prompt = load_prompt("theme_summary") if model.can_generate else None
     return PainPointSummary(
-        project=project, records_analysed=report.records,
+        project=project,
+        records_analysed=report.records,
         selection=f"{PAIN_RULE}; ranked by reach; at most {limit}",
-        engine_note=None if model.can_generate else EXTRACTIVE_NOTE, pain_points=items, warnings=warnings,
+        engine_note=None if model.can_generate else EXTRACTIVE_NOTE,
+        pain_points=items,
+        warnings=warnings,
         verification=verification,
-        provenance=Provenance(provider=model.provider, model=model.model, prompt=prompt.name if prompt else None,
-                              prompt_version=prompt.version if prompt else None, evidence_ids=sorted(evidence_ids),
-                              tokens={"prompt": total.prompt_tokens, "completion": total.completion_tokens},
-                              cost_usd=total.cost_usd, token_budget=EVIDENCE_TOKENS if model.can_generate else None),
+        provenance=Provenance(
+            provider=model.provider,
+            model=model.model,
+            prompt=prompt.name if prompt else None,
+            prompt_version=prompt.version if prompt else None,
+            evidence_ids=sorted(evidence_ids),
+            tokens={"prompt": total.prompt_tokens, "completion": total.completion_tokens},
+            cost_usd=total.cost_usd,
+            token_budget=EVIDENCE_TOKENS if model.can_generate else None,
+        ),
     )

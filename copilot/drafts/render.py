@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copilot.drafts.schema import PainPointSummary
+from copilot.drafts.schema import PainPointSummary, Swot
 from copilot.drafts.verify import Citation
 
 
@@ -21,11 +21,17 @@ def pain_points_markdown(d: PainPointSummary) -> str:
     lines += [f"From {d.records_analysed:,} feedback records. Selection: {d.selection}.", ""]
     for n, p in enumerate(d.pain_points, 1):
         s = p.statistics
-        lines += [f"## {n}. {p.title}", "", p.description, "",
-                  "| mentions | reach | share (95% CI) | trend | complaints | detractors | MRR at stake |",
-                  "| ---: | ---: | ---: | --- | ---: | ---: | ---: |",
-                  f"| {s.mentions:,} | {s.reach:,} | {_pct(s.share)} ({_pct(s.share_ci[0])}–{_pct(s.share_ci[1])}) | "
-                  f"{s.trend} | {_pct(s.complaint_share)} | {_pct(s.detractor_share)} | ${s.mrr_at_stake:,.0f} |", ""]
+        lines += [
+            f"## {n}. {p.title}",
+            "",
+            p.description,
+            "",
+            "| mentions | reach | share (95% CI) | trend | complaints | detractors | MRR at stake |",
+            "| ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+            f"| {s.mentions:,} | {s.reach:,} | {_pct(s.share)} ({_pct(s.share_ci[0])}–{_pct(s.share_ci[1])}) | "
+            f"{s.trend} | {_pct(s.complaint_share)} | {_pct(s.detractor_share)} | ${s.mrr_at_stake:,.0f} |",
+            "",
+        ]
         if s.over_indexes:
             skews = ", ".join(f"{k.value} ({k.column.replace('_', ' ')}) ×{k.lift:.1f}" for k in s.over_indexes)
             lines += [f"Over-indexes in: {skews}.", ""]
@@ -33,13 +39,59 @@ def pain_points_markdown(d: PainPointSummary) -> str:
         if p.counter_evidence:
             lines += ["**Counter-evidence**", ""] + [x for c in p.counter_evidence for x in (_quote(c), "")]
     v = d.verification
-    lines += ["---", "",
-              f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; {v.quotes_checked} quotes "
-              f"and {v.numbers_checked} numbers checked against the records and statistics.", ""]
+    lines += [
+        "---",
+        "",
+        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; {v.quotes_checked} quotes "
+        f"and {v.numbers_checked} numbers checked against the records and statistics.",
+        "",
+    ]
     lines += [f"- warning: {w}" for w in d.warnings]
     pv = d.provenance
-    lines += [f"Provenance: provider {pv.provider}, model {pv.model}"
-              + (f", prompt {pv.prompt} v{pv.prompt_version}" if pv.prompt else "")
-              + f", {len(pv.evidence_ids)} evidence records, {pv.tokens['prompt'] + pv.tokens['completion']:,} tokens, "
-              f"${pv.cost_usd:.4f}.", ""]
+    lines += [
+        f"Provenance: provider {pv.provider}, model {pv.model}"
+        + (f", prompt {pv.prompt} v{pv.prompt_version}" if pv.prompt else "")
+        + f", {len(pv.evidence_ids)} evidence records, {pv.tokens['prompt'] + pv.tokens['completion']:,} tokens, "
+        f"${pv.cost_usd:.4f}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def swot_markdown(d: Swot) -> str:
+    lines = [f"# SWOT: {d.project}", ""]
+    if d.engine_note:
+        lines += [f"_{d.engine_note}_", ""]
+    for title, items in (
+        ("Strengths", d.strengths),
+        ("Weaknesses", d.weaknesses),
+        ("Opportunities", d.opportunities),
+        ("Threats", d.threats),
+    ):
+        lines += [f"## {title}", ""]
+        if not items:
+            lines += ["_No evidence found._", ""]
+        for item in items:
+            source = f" _({item.source_title})_" if item.source_title else ""
+            lines += [
+                f"- **{item.title}**: {item.description}{source}",
+                *[f"  - “{' '.join(c.quote.split())}” — `{c.record_id}`" for c in item.citations[:2]],
+            ]
+        lines.append("")
+    lines += ["## Actions", ""]
+    for a in d.actions:
+        lines += [f"- **{a.title}**: {a.description}", *[f"  - `{c.record_id}`" for c in a.citations]]
+    v, pv = d.verification, d.provenance
+    lines += [
+        "",
+        f"Opportunities and threats by rule: {d.rules}.",
+        "",
+        "---",
+        "",
+        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; {v.quotes_checked} quotes "
+        f"and {v.numbers_checked} numbers checked against the records and statistics.",
+        "",
+    ]
+    lines += [f"- warning: {w}" for w in d.warnings]
+    lines += [f"Provenance: provider {pv.provider}, model {pv.model}, {len(pv.evidence_ids)} evidence records.", ""]
     return "\n".join(lines)

@@ -8,8 +8,10 @@ from pydantic import BaseModel, Field
 
 from copilot.drafts.verify import Citation, Verification
 
-EXTRACTIVE_NOTE = ("Drafted by the extractive engine: no language model was used. Every sentence is assembled "
-                   "from computed statistics and verbatim quotes; configure a provider for richer prose.")
+EXTRACTIVE_NOTE = (
+    "Drafted by the extractive engine: no language model was used. Every sentence is assembled "
+    "from computed statistics and verbatim quotes; configure a provider for richer prose."
+)
 
 
 class Provenance(BaseModel):
@@ -79,3 +81,35 @@ class ThemeNarrative(BaseModel):
     title: str
     description: str
     citations: list[Citation]
+
+
+class SwotItem(BaseModel):
+    title: str
+    description: str
+    source: Literal["feedback", "research"]
+    source_title: str | None = None
+    theme_id: str | None = None
+    statistics: dict[str, float] | None = None
+    citations: list[Citation]
+
+
+class SwotAction(BaseModel):
+    title: str
+    description: str
+    addresses: list[str]
+    citations: list[Citation]
+
+
+class Swot(BaseModel):
+    kind: Literal["swot"] = "swot"
+    project: str
+    engine_note: str | None
+    rules: str
+    strengths: list[SwotItem]
+    weaknesses: list[SwotItem]
+    opportunities: list[SwotItem]
+    threats: list[SwotItem]
+    actions: list[SwotAction]
+    warnings: list[str] = Field(default_factory=list)
+    verification: Verification
+    provenance: Provenance

@@ -12,8 +12,21 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-_QUOTE_MARKS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-                              "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"'})
+_QUOTE_MARKS = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
 _NUMBER_RE = re.compile(r"(?<![\w.])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s?%|\s?percent\b)?", re.I)
 _DATE_RE = re.compile(r"\b\d{4}-\d{2}(?:-\d{2})?\b")
 
@@ -95,8 +108,9 @@ def number_supported(n: Number, figures: Iterable[float]) -> bool:
     return False
 
 
-def check_item(text: str, citations: list[Citation], records: Mapping[str, str], figures: list[float],
-               report: Verification) -> list[str]:
+def check_item(
+    text: str, citations: list[Citation], records: Mapping[str, str], figures: list[float], report: Verification
+) -> list[str]:
     """Failures of one draft item (empty when it passes), counted into `report`."""
     failures: list[str] = []
     if not citations:
