@@ -26,6 +26,7 @@ demo: $(STAMP)
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search "offline mode on mobile" --project demo -k 5 --diverse
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot themes --project demo --save $(DEMO_DATA)/taxonomy.yaml
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft pain-points --project demo --out $(DEMO_DATA)/pain-points.md
+	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft persona --project demo --out $(DEMO_DATA)/personas.md
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft swot --project demo --out $(DEMO_DATA)/swot.md
 	@echo "Drafts and the taxonomy are in $(DEMO_DATA)/ ; try: COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search 'your question' --project demo"
 

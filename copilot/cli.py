@@ -237,12 +237,13 @@ def themes(
 
 class DraftKind(StrEnum):
     pain_points = "pain-points"
+    persona = "persona"
     swot = "swot"
 
 
 @app.command()
 def draft(
-    kind: Annotated[DraftKind, typer.Argument(help="Which document (persona and prd are not built yet).")],
+    kind: Annotated[DraftKind, typer.Argument(help="Which document (prd is not built yet).")],
     project: ProjectOpt,
     segment: Annotated[list[str] | None, typer.Option(help="Only this segment.")] = None,
     plan: Annotated[list[str] | None, typer.Option(help="Only this plan.")] = None,
@@ -252,8 +253,8 @@ def draft(
 ) -> None:
     """Draft a document from the evidence, verified before it is shown: every quote and number is checked."""
     from copilot.config import get_settings
-    from copilot.drafts import pain_points, swot
-    from copilot.drafts.render import pain_points_markdown, swot_markdown
+    from copilot.drafts import pain_points, personas, swot
+    from copilot.drafts.render import pain_points_markdown, personas_markdown, swot_markdown
     from copilot.llm.registry import get_model
 
     with _errors(as_json):
@@ -263,6 +264,9 @@ def draft(
         if kind is DraftKind.swot:
             result = swot.build(_store(), project, model, filters=filters)
             markdown = swot_markdown(result)
+        elif kind is DraftKind.persona:
+            result = personas.build(_store(), project, model, filters=filters)
+            markdown = personas_markdown(result)
         else:
             result = pain_points.build(_store(), project, model, filters=filters)
             markdown = pain_points_markdown(result)

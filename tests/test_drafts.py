@@ -115,3 +115,23 @@ def test_extractive_swot_finds_the_planted_market_facts(demo: Path) -> None:
 def test_swot_markdown_example_is_committed() -> None:
     text = (ROOT / "docs" / "examples" / "swot.md").read_text()
     assert text.startswith("# SWOT:") and "## Threats" in text and "Verification: " in text
+
+
+def test_personas_match_the_segment_statistics(demo: Path) -> None:
+    import collections
+
+    draft = cli("draft", "persona", "--project", "demo", "--json")
+    assert draft["verification"]["items_dropped"] == 0 and len(draft["personas"]) >= 4
+    store = open_store()
+    records = [r for r in store.records("demo") if r.metadata.get("kind") != "research"]
+    for persona in draft["personas"]:
+        members = [r for r in records if r.metadata.get("role") == persona["role"]]
+        people = {r.metadata.get("customer_id") or r.id for r in members}
+        assert persona["respondents"] == len(people)  # persona fidelity: counted, not guessed
+        plans = collections.Counter(r.metadata.get("plan") for r in members if r.metadata.get("plan"))
+        top_plan, n = plans.most_common(1)[0]
+        assert persona["plan"][0]["value"] == top_plan and persona["plan"][0]["respondents"] == n
+        for c in persona["citations"]:
+            assert quote_supported(c["quote"], store.get_record("demo", c["record_id"]).text)
+    field = next(p for p in draft["personas"] if p["role"] == "Field Technician")
+    assert "offline" in field["challenges"][0]["label"]  # the planted skew: field crews lose work offline

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copilot.drafts.schema import PainPointSummary, Swot
+from copilot.drafts.schema import PainPointSummary, PersonaSet, Swot
 from copilot.drafts.verify import Citation
 
 
@@ -90,6 +90,43 @@ def swot_markdown(d: Swot) -> str:
         "",
         f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; {v.quotes_checked} quotes "
         f"and {v.numbers_checked} numbers checked against the records and statistics.",
+        "",
+    ]
+    lines += [f"- warning: {w}" for w in d.warnings]
+    lines += [f"Provenance: provider {pv.provider}, model {pv.model}, {len(pv.evidence_ids)} evidence records.", ""]
+    return "\n".join(lines)
+
+
+def personas_markdown(d: PersonaSet) -> str:
+    lines = [f"# Personas: {d.project}", ""]
+    if d.engine_note:
+        lines += [f"_{d.engine_note}_", ""]
+    lines += [f"From {d.respondents_with_role:,} respondents with a role; {d.rule}.", ""]
+    for p in d.personas:
+        lines += [f"## {p.name}", "", f"_{p.one_liner}_", "", p.description, ""]
+        for label, shares in (("Company size", p.company_size), ("Plan", p.plan), ("Segment", p.segment)):
+            if shares:
+                lines.append(f"- {label}: " + ", ".join(f"{s.value} ({s.share * 100:.0f}%)" for s in shares))
+        lines.append("")
+        if p.challenges:
+            lines += (
+                ["**Challenges**", ""]
+                + [f"- {c.label}: {c.mentions} records, ×{c.lift:.1f} vs everyone" for c in p.challenges]
+                + [""]
+            )
+        for title, cites in (
+            ("Current workarounds", p.current_workarounds),
+            ("What they ask for", p.wishes),
+            ("In their words", p.quotes),
+        ):
+            if cites:
+                lines += [f"**{title}**", ""] + [x for c in cites for x in (_quote(c), "")]
+    v, pv = d.verification, d.provenance
+    lines += [
+        "---",
+        "",
+        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; "
+        f"{v.quotes_checked} quotes and {v.numbers_checked} numbers checked.",
         "",
     ]
     lines += [f"- warning: {w}" for w in d.warnings]

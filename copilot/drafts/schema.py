@@ -113,3 +113,45 @@ class Swot(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     verification: Verification
     provenance: Provenance
+
+
+class Share(BaseModel):
+    value: str
+    respondents: int
+    share: float
+
+
+class PersonaChallenge(BaseModel):
+    theme_id: str
+    label: str
+    mentions: int
+    lift: float
+
+
+class Persona(BaseModel):
+    name: str
+    role: str
+    one_liner: str
+    description: str
+    respondents: int = Field(description="Distinct respondents this persona stands for.")
+    respondent_share: float
+    company_size: list[Share]
+    plan: list[Share]
+    segment: list[Share]
+    challenges: list[PersonaChallenge]
+    current_workarounds: list[Citation]
+    wishes: list[Citation]
+    quotes: list[Citation]
+    citations: list[Citation]
+
+
+class PersonaSet(BaseModel):
+    kind: Literal["personas"] = "personas"
+    project: str
+    engine_note: str | None
+    respondents_with_role: int
+    rule: str
+    personas: list[Persona]
+    warnings: list[str] = Field(default_factory=list)
+    verification: Verification
+    provenance: Provenance
