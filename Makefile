@@ -28,6 +28,7 @@ demo: $(STAMP)
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft pain-points --project demo --out $(DEMO_DATA)/pain-points.md
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft persona --project demo --out $(DEMO_DATA)/personas.md
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft swot --project demo --out $(DEMO_DATA)/swot.md
+	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft prd --project demo --topic "bulk export" --out $(DEMO_DATA)/prd.md
 	@echo "Drafts and the taxonomy are in $(DEMO_DATA)/ ; try: COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search 'your question' --project demo"
 
 ## The test suite, offline, no key. pytest's exit code 5 (no tests ran) fails like any other non-zero code.

@@ -239,22 +239,26 @@ class DraftKind(StrEnum):
     pain_points = "pain-points"
     persona = "persona"
     swot = "swot"
+    prd = "prd"
 
 
 @app.command()
 def draft(
-    kind: Annotated[DraftKind, typer.Argument(help="Which document (prd is not built yet).")],
+    kind: Annotated[DraftKind, typer.Argument(help="Which document to draft.")],
     project: ProjectOpt,
     segment: Annotated[list[str] | None, typer.Option(help="Only this segment.")] = None,
     plan: Annotated[list[str] | None, typer.Option(help="Only this plan.")] = None,
+    topic: Annotated[
+        str | None, typer.Option(help="For a PRD: what it is about (default: the top pain point).")
+    ] = None,
     provider: Annotated[str | None, typer.Option(help="extractive (default), openai, or fake.")] = None,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE.md or FILE.json.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write FILE.md, FILE.json, or (PRD) FILE.csv.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft a document from the evidence, verified before it is shown: every quote and number is checked."""
     from copilot.config import get_settings
-    from copilot.drafts import pain_points, personas, swot
-    from copilot.drafts.render import pain_points_markdown, personas_markdown, swot_markdown
+    from copilot.drafts import pain_points, personas, prd, swot
+    from copilot.drafts.render import pain_points_markdown, personas_markdown, prd_markdown, swot_markdown
     from copilot.llm.registry import get_model
 
     with _errors(as_json):
@@ -267,19 +271,34 @@ def draft(
         elif kind is DraftKind.persona:
             result = personas.build(_store(), project, model, filters=filters)
             markdown = personas_markdown(result)
+        elif kind is DraftKind.prd:
+            result = prd.build(_store(), project, model, topic=topic, filters=filters)
+            markdown = prd_markdown(result)
         else:
             result = pain_points.build(_store(), project, model, filters=filters)
             markdown = pain_points_markdown(result)
         if out_file:
-            text = result.model_dump_json(indent=2) if out_file.suffix.lower() == ".json" else markdown
+            suffix = out_file.suffix.lower()
+            if suffix == ".csv" and kind is not DraftKind.prd:
+                raise CopilotError("bad_input", "--out FILE.csv is for PRD user stories (Jira and Linear import)")
+            text = (
+                result.model_dump_json(indent=2)
+                if suffix == ".json"
+                else prd.stories_csv(result)
+                if suffix == ".csv"
+                else markdown
+            )
             out_file.parent.mkdir(parents=True, exist_ok=True)
             out_file.write_text(text, encoding="utf-8")
     if as_json:
         _emit_json(result)
     elif out_file:
         v = result.verification
-        out.print(f"Wrote {out_file} ({v.items_checked - v.items_dropped} items; {v.quotes_checked} quotes and "
-                  f"{v.numbers_checked} numbers verified, {v.items_dropped} items dropped)", highlight=False)
+        out.print(
+            f"Wrote {out_file} ({v.items_checked - v.items_dropped} items; {v.quotes_checked} quotes and "
+            f"{v.numbers_checked} numbers verified, {v.items_dropped} items dropped)",
+            highlight=False,
+        )
     else:
         out.print(markdown, highlight=False, markup=False)
 

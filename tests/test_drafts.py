@@ -135,3 +135,27 @@ def test_personas_match_the_segment_statistics(demo: Path) -> None:
             assert quote_supported(c["quote"], store.get_record("demo", c["record_id"]).text)
     field = next(p for p in draft["personas"] if p["role"] == "Field Technician")
     assert "offline" in field["challenges"][0]["label"]  # the planted skew: field crews lose work offline
+
+
+def test_prd_for_a_topic_is_complete_cited_and_exports_stories(demo: Path, tmp_path: Path) -> None:
+    import csv
+
+    draft = cli("draft", "prd", "--project", "demo", "--topic", "bulk export to CSV", "--json")
+    assert draft["verification"]["items_dropped"] == 0
+    assert "export" in draft["title"].lower()
+    for section in ("problem", "goals", "non_goals", "personas", "user_stories", "requirements", "success_metrics",
+                    "open_questions", "rollout"):
+        assert draft[section], section
+        assert all(item["citations"] for item in draft[section]), section
+    assert {r["priority"] for r in draft["requirements"]} <= {"must", "should", "could"}
+    assert any("Baseline" in m["text"] for m in draft["success_metrics"])
+    store = open_store()
+    for story in draft["user_stories"]:
+        assert quote_supported(story["i_want"], store.get_record("demo", story["citations"][0]["record_id"]).text)
+        assert "export" in story["i_want"].lower() or "csv" in story["i_want"].lower()
+    out = tmp_path / "stories.csv"
+    cli("draft", "prd", "--project", "demo", "--topic", "bulk export to CSV", "--out", str(out))
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows and rows[0]["Issue Type"] == "Story" and rows[0]["Summary"].startswith("As a ")
+    bad = cli("draft", "swot", "--project", "demo", "--out", str(tmp_path / "x.csv"), "--json", expect=1)
+    assert bad["error_code"] == "bad_input"

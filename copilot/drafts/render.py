@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from copilot.drafts.schema import PainPointSummary, PersonaSet, Swot
+from copilot.drafts.schema import PainPointSummary, PersonaSet, Prd, Swot
 from copilot.drafts.verify import Citation
 
 
@@ -121,6 +121,55 @@ def personas_markdown(d: PersonaSet) -> str:
         ):
             if cites:
                 lines += [f"**{title}**", ""] + [x for c in cites for x in (_quote(c), "")]
+    v, pv = d.verification, d.provenance
+    lines += [
+        "---",
+        "",
+        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; "
+        f"{v.quotes_checked} quotes and {v.numbers_checked} numbers checked.",
+        "",
+    ]
+    lines += [f"- warning: {w}" for w in d.warnings]
+    lines += [f"Provenance: provider {pv.provider}, model {pv.model}, {len(pv.evidence_ids)} evidence records.", ""]
+    return "\n".join(lines)
+
+
+def prd_markdown(d: Prd) -> str:
+    s = d.statistics
+    lines = [f"# {d.title}", ""]
+    if d.engine_note:
+        lines += [f"_{d.engine_note}_", ""]
+    if d.topic:
+        lines += [f"Topic asked for: {d.topic!r} (theme `{d.theme_id}`).", ""]
+    lines += ["## Problem", ""] + [f"{i.text}" for i in d.problem] + [""]
+    lines += [
+        "## Evidence",
+        "",
+        "| mentions | reach | share (95% CI) | trend | complaints |",
+        "| ---: | ---: | ---: | --- | ---: |",
+        f"| {s.mentions:,} | {s.reach:,} | {_pct(s.share)} ({_pct(s.share_ci[0])}–{_pct(s.share_ci[1])}) | "
+        f"{s.trend} | {_pct(s.complaint_share)} |",
+        "",
+    ]
+    lines += [x for i in d.problem for c in i.citations for x in (_quote(c), "")]
+    for title, items in (("Goals", d.goals), ("Non-goals", d.non_goals), ("Affected personas", d.personas)):
+        lines += [f"## {title}", ""] + [f"- **{i.title}**: {i.text}" for i in items] + [""]
+    lines += ["## User stories", ""]
+    for st in d.user_stories:
+        lines += [
+            f"- As a {st.as_a}, I want: “{' '.join(st.i_want.split())}”, so that {st.so_that}. "
+            f"(`{st.citations[0].record_id}`)",
+            *[f"  - [ ] {a}" for a in st.acceptance_criteria],
+        ]
+    lines.append("")
+    for title, items in (
+        ("Requirements", d.requirements),
+        ("Success metrics", d.success_metrics),
+        ("Risks", d.risks),
+        ("Open questions", d.open_questions),
+        ("Rollout", d.rollout),
+    ):
+        lines += [f"## {title}", ""] + [f"- **{i.title}**: {i.text}" for i in items] + [""]
     v, pv = d.verification, d.provenance
     lines += [
         "---",

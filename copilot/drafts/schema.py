@@ -155,3 +155,41 @@ class PersonaSet(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     verification: Verification
     provenance: Provenance
+
+
+class PrdItem(BaseModel):
+    title: str
+    text: str
+    priority: Literal["must", "should", "could"] | None = None
+    citations: list[Citation]
+
+
+class UserStory(BaseModel):
+    as_a: str
+    i_want: str = Field(description="A customer's own words, verbatim from the cited record.")
+    so_that: str
+    acceptance_criteria: list[str]
+    citations: list[Citation]
+
+
+class Prd(BaseModel):
+    kind: Literal["prd"] = "prd"
+    project: str
+    topic: str | None
+    theme_id: str
+    title: str
+    engine_note: str | None
+    statistics: PainPointStats
+    problem: list[PrdItem]
+    goals: list[PrdItem]
+    non_goals: list[PrdItem]
+    personas: list[PrdItem]
+    user_stories: list[UserStory]
+    requirements: list[PrdItem]
+    success_metrics: list[PrdItem]
+    risks: list[PrdItem]
+    open_questions: list[PrdItem]
+    rollout: list[PrdItem]
+    warnings: list[str] = Field(default_factory=list)
+    verification: Verification
+    provenance: Provenance
