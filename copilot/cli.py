@@ -28,6 +28,35 @@ err = Console(stderr=True, soft_wrap=True)
 
 ProjectOpt = Annotated[str, typer.Option("--project", "-p", help="Project (one collection per project).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
+SourceOpt = Annotated[list[str] | None, typer.Option(help="Only records from this source file.")]
+KindOpt = Annotated[list[str] | None, typer.Option(help="Only this kind (survey, ticket, review, ...).")]
+SegmentOpt = Annotated[list[str] | None, typer.Option(help="Only this segment.")]
+PlanOpt = Annotated[list[str] | None, typer.Option(help="Only this plan.")]
+RoleOpt = Annotated[list[str] | None, typer.Option(help="Only this role.")]
+SinceOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From this date.")]
+UntilOpt = Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Up to this date.")]
+
+
+def _filters(
+    source: list[str] | None = None,
+    kind: list[str] | None = None,
+    segment: list[str] | None = None,
+    plan: list[str] | None = None,
+    role: list[str] | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    feedback_only: bool = False,
+) -> SearchFilter:
+    return SearchFilter(
+        source=source,
+        kind=kind,
+        segment=segment,
+        plan=plan,
+        role=role,
+        date_from=since.date() if since else None,
+        date_to=until.date() if until else None,
+        feedback_only=feedback_only,
+    )
 
 
 def _emit_json(model: BaseModel | dict[str, Any]) -> None:
@@ -147,13 +176,13 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
     project: ProjectOpt,
     k: Annotated[int, typer.Option("-k", "--limit", min=1, max=200, help="How many results.")] = 10,
-    source: Annotated[list[str] | None, typer.Option(help="Only records from this source file.")] = None,
-    kind: Annotated[list[str] | None, typer.Option(help="Only this kind (survey, ticket, review, ...).")] = None,
-    segment: Annotated[list[str] | None, typer.Option(help="Only this segment.")] = None,
-    plan: Annotated[list[str] | None, typer.Option(help="Only this plan.")] = None,
-    role: Annotated[list[str] | None, typer.Option(help="Only this role.")] = None,
-    since: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From this date.")] = None,
-    until: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Up to this date.")] = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+    segment: SegmentOpt = None,
+    plan: PlanOpt = None,
+    role: RoleOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     feedback_only: Annotated[bool, typer.Option(help="Leave out market research.")] = False,
     mode: Annotated[str, typer.Option(help="hybrid, semantic or keyword.")] = "hybrid",
     diverse: Annotated[bool, typer.Option(help="Prefer results unlike each other (MMR).")] = False,
@@ -166,16 +195,7 @@ def search(
     with _errors(as_json):
         if mode not in ("hybrid", "semantic", "keyword"):
             raise CopilotError("bad_input", f"--mode must be hybrid, semantic or keyword, not {mode!r}")
-        filters = SearchFilter(
-            source=source,
-            kind=kind,
-            segment=segment,
-            plan=plan,
-            role=role,
-            date_from=since.date() if since else None,
-            date_to=until.date() if until else None,
-            feedback_only=feedback_only,
-        )
+        filters = _filters(source, kind, segment, plan, role, since, until, feedback_only)
         results = run_search(_store(), project, query, k=k, filters=filters, mode=mode, diverse=diverse)  # type: ignore[arg-type]
     if as_json:
         _emit_json(SearchResponse(results=results))
@@ -193,13 +213,13 @@ def search(
 @app.command()
 def themes(
     project: ProjectOpt,
-    source: Annotated[list[str] | None, typer.Option(help="Only records from this source file.")] = None,
-    kind: Annotated[list[str] | None, typer.Option(help="Only this kind (survey, ticket, review, ...).")] = None,
-    segment: Annotated[list[str] | None, typer.Option(help="Only this segment.")] = None,
-    plan: Annotated[list[str] | None, typer.Option(help="Only this plan.")] = None,
-    role: Annotated[list[str] | None, typer.Option(help="Only this role.")] = None,
-    since: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From this date.")] = None,
-    until: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Up to this date.")] = None,
+    source: SourceOpt = None,
+    kind: KindOpt = None,
+    segment: SegmentOpt = None,
+    plan: PlanOpt = None,
+    role: RoleOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     rediscover: Annotated[bool, typer.Option(help="Rebuild the themes from all current feedback.")] = False,
     taxonomy: Annotated[Path | None, typer.Option(help="Apply a taxonomy file (labels, merges, splits).")] = None,
     save: Annotated[Path | None, typer.Option(help="Write the themes as an editable taxonomy YAML file.")] = None,
@@ -210,15 +230,7 @@ def themes(
     from copilot.analysis.themes import analyze
 
     with _errors(as_json):
-        filters = SearchFilter(
-            source=source,
-            kind=kind,
-            segment=segment,
-            plan=plan,
-            role=role,
-            date_from=since.date() if since else None,
-            date_to=until.date() if until else None,
-        )
+        filters = _filters(source, kind, segment, plan, role, since, until)
         tax = Taxonomy.load(taxonomy) if taxonomy else None
         report = analyze(_store(), project, filters=filters, rediscover=rediscover, taxonomy=tax)
         if save:
@@ -246,8 +258,8 @@ class DraftKind(StrEnum):
 def draft(
     kind: Annotated[DraftKind, typer.Argument(help="Which document to draft.")],
     project: ProjectOpt,
-    segment: Annotated[list[str] | None, typer.Option(help="Only this segment.")] = None,
-    plan: Annotated[list[str] | None, typer.Option(help="Only this plan.")] = None,
+    segment: SegmentOpt = None,
+    plan: PlanOpt = None,
     topic: Annotated[
         str | None, typer.Option(help="For a PRD: what it is about (default: the top pain point).")
     ] = None,

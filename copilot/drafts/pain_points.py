@@ -11,8 +11,8 @@ import json
 
 from copilot.analysis import sentiment
 from copilot.analysis.schema import ThemePublic
-from copilot.analysis.segments import split
 from copilot.analysis.themes import analyze
+from copilot.drafts.evidence import pick_sentences
 from copilot.drafts.schema import (
     EXTRACTIVE_NOTE,
     PainPoint,
@@ -98,22 +98,13 @@ def extractive_text(label: str, s: PainPointStats) -> tuple[str, str]:
 def _counter_evidence(records: dict[str, RecordPublic], limit: int = 2) -> list[Citation]:
     """Clearly positive records inside the theme (the whole record, not one upbeat word, and no low rating):
     the evidence a PM should weigh against the complaint."""
-    out: list[Citation] = []
-    seen: set[str] = set()
-    for rid, rec in records.items():
-        rating = rec.metadata.get("rating")
-        if (isinstance(rating, int | float) and rating < 4) or sentiment.score(rec.text) < 0.5:
-            continue
-        for a, b in split(rec.text):
-            sentence = rec.text[a:b]
-            key = " ".join(sentence.lower().split())
-            if len(sentence.split()) >= 4 and key not in seen and sentiment.score(sentence) >= 0.6:
-                seen.add(key)
-                out.append(Citation(record_id=rid, quote=sentence))
-                break
-        if len(out) == limit:
-            break
-    return out
+    positive = [
+        (rid, rec.text)
+        for rid, rec in records.items()
+        if not (isinstance(rec.metadata.get("rating"), int | float) and rec.metadata["rating"] < 4)
+        and sentiment.score(rec.text) >= 0.5
+    ]
+    return pick_sentences(positive, lambda s: sentiment.score(s) >= 0.6, limit)
 
 
 def _evidence(theme: ThemePublic, texts: dict[str, str]) -> tuple[str, list[str]]:

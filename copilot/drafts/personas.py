@@ -11,13 +11,12 @@ import re
 from collections import Counter
 
 from copilot.analysis.feedback import load_feedback
-from copilot.analysis.segments import split
 from copilot.analysis.themes import analyze
+from copilot.drafts.evidence import pick_sentences
 from copilot.drafts.pain_points import is_pain
 from copilot.drafts.schema import EXTRACTIVE_NOTE, Persona, PersonaChallenge, PersonaSet, Provenance, Share
 from copilot.drafts.verify import Citation, Verification, check_item, figures_of
 from copilot.errors import CopilotError
-from copilot.ingest.identity import comparable
 from copilot.llm.base import Model
 from copilot.models import SearchFilter
 from copilot.store.chroma import Store
@@ -40,24 +39,7 @@ def _shares(values: list[str], top: int = 3) -> list[Share]:
 
 
 def _sentences(texts: list[tuple[str, str]], pattern: re.Pattern[str], limit: int) -> list[Citation]:
-    out: list[Citation] = []
-    seen: set[str] = set()
-    for rid, text in texts:
-        for a, b in split(text):
-            sentence = text[a:b]
-            key = comparable(sentence)
-            if (
-                len(sentence.split()) >= 5
-                and not sentence.lstrip().startswith("#")
-                and key not in seen
-                and pattern.search(sentence)
-            ):
-                seen.add(key)
-                out.append(Citation(record_id=rid, quote=sentence))
-                break
-        if len(out) == limit:
-            break
-    return out
+    return pick_sentences(texts, pattern.search, limit, min_words=5)
 
 
 def build(

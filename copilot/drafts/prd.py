@@ -8,27 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
-from rapidfuzz import fuzz
-
 from copilot.analysis.schema import ThemePublic
-from copilot.analysis.segments import split
 from copilot.analysis.themes import analyze
+from copilot.drafts.evidence import keep_verified, pick_sentences
 from copilot.drafts.pain_points import is_pain, theme_stats
 from copilot.drafts.personas import WISH_RE
 from copilot.drafts.schema import EXTRACTIVE_NOTE, Prd, PrdItem, Provenance, UserStory
 from copilot.drafts.swot import _research_items, _words
-from copilot.drafts.verify import Citation, Verification, check_item, figures_of
+from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError
-from copilot.ingest.identity import comparable
 from copilot.llm.base import Model
 from copilot.models import SearchFilter
 from copilot.store.chroma import Store
 from copilot.store.search import search
-
-_HEADING_RE = re.compile(r"^\s*#")
 
 
 def pick_theme(store: Store, project: str, themes: list[ThemePublic], topic: str | None) -> ThemePublic:
@@ -49,25 +43,7 @@ def pick_theme(store: Store, project: str, themes: list[ThemePublic], topic: str
 def _requests(texts: dict[str, str], keywords: list[str], limit: int) -> list[Citation]:
     """Requests in customers' own words that are about this theme (they share its key words)."""
     topic = _words(" ".join(keywords))
-    out: list[Citation] = []
-    seen: list[str] = []
-    for rid, text in texts.items():
-        for a, b in split(text):
-            sentence = text[a:b]
-            key = comparable(sentence)
-            if (
-                len(sentence.split()) >= 4
-                and not _HEADING_RE.match(sentence)
-                and WISH_RE.search(sentence)
-                and topic & _words(sentence)
-                and not any(fuzz.partial_ratio(key, other) >= 85 for other in seen)
-            ):  # not the same wish again
-                seen.append(key)
-                out.append(Citation(record_id=rid, quote=sentence))
-                break
-        if len(out) == limit:
-            break
-    return out
+    return pick_sentences(texts.items(), lambda s: WISH_RE.search(s) and topic & _words(s), limit)
 
 
 def build(
@@ -228,25 +204,14 @@ def build(
         "open_questions": questions,
         "rollout": rollout,
     }
-    kept: dict[str, list[PrdItem]] = {}
-    for name, items in sections.items():
-        kept[name] = []
-        for item in items:
-            quoted = figures_of([c.quote for c in item.citations])
-            failures = check_item(
-                f"{item.title} {item.text}", item.citations, all_texts, figures + quoted, verification
-            )
-            if failures:
-                verification.items_dropped += 1
-                verification.failures += [f"{name}: {item.title}: {f}" for f in failures]
-                warnings.append(f"{name}: {item.title} dropped ({'; '.join(failures)})")
-            else:
-                kept[name].append(item)
-    for story in stories:
-        failures = check_item(story.so_that, story.citations, all_texts, figures, verification)
-        if failures:
-            verification.items_dropped += 1
-            warnings.append(f"user story dropped ({'; '.join(failures)})")
+
+    def item_figures(item: PrdItem) -> list[float]:
+        return figures + figures_of([c.quote for c in item.citations])  # a quoted document supports its numbers
+
+    kept = keep_verified(sections, lambda i: f"{i.title} {i.text}", all_texts, item_figures, verification, warnings)
+    stories = keep_verified(
+        {"user stories": stories}, lambda st: st.so_that, all_texts, lambda st: figures, verification, warnings
+    )["user stories"]
     evidence = sorted({c.record_id for items in kept.values() for i in items for c in i.citations})
     return Prd(
         project=project,

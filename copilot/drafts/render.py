@@ -14,6 +14,29 @@ def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.1f}%"
 
 
+def _footer(d: PainPointSummary | PersonaSet | Swot | Prd) -> list[str]:
+    """Verification, warnings and provenance: the same closing block on every draft."""
+    v, pv = d.verification, d.provenance
+    lines = [
+        "---",
+        "",
+        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; "
+        f"{v.quotes_checked} quotes and {v.numbers_checked} numbers checked against the records and statistics.",
+        "",
+    ]
+    lines += [f"- warning: {w}" for w in d.warnings]
+    tokens = pv.tokens["prompt"] + pv.tokens["completion"]
+    lines += [
+        f"Provenance: provider {pv.provider}, model {pv.model}"
+        + (f", prompt {pv.prompt} v{pv.prompt_version}" if pv.prompt else "")
+        + f", {len(pv.evidence_ids)} evidence records"
+        + (f", {tokens:,} tokens, ${pv.cost_usd:.4f}" if tokens else "")
+        + ".",
+        "",
+    ]
+    return lines
+
+
 def pain_points_markdown(d: PainPointSummary) -> str:
     lines = [f"# Top pain points: {d.project}", ""]
     if d.engine_note:
@@ -38,24 +61,7 @@ def pain_points_markdown(d: PainPointSummary) -> str:
         lines += ["**What customers say**", ""] + [x for c in p.quotes for x in (_quote(c), "")]
         if p.counter_evidence:
             lines += ["**Counter-evidence**", ""] + [x for c in p.counter_evidence for x in (_quote(c), "")]
-    v = d.verification
-    lines += [
-        "---",
-        "",
-        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; {v.quotes_checked} quotes "
-        f"and {v.numbers_checked} numbers checked against the records and statistics.",
-        "",
-    ]
-    lines += [f"- warning: {w}" for w in d.warnings]
-    pv = d.provenance
-    lines += [
-        f"Provenance: provider {pv.provider}, model {pv.model}"
-        + (f", prompt {pv.prompt} v{pv.prompt_version}" if pv.prompt else "")
-        + f", {len(pv.evidence_ids)} evidence records, {pv.tokens['prompt'] + pv.tokens['completion']:,} tokens, "
-        f"${pv.cost_usd:.4f}.",
-        "",
-    ]
-    return "\n".join(lines)
+    return "\n".join(lines + _footer(d))
 
 
 def swot_markdown(d: Swot) -> str:
@@ -81,20 +87,8 @@ def swot_markdown(d: Swot) -> str:
     lines += ["## Actions", ""]
     for a in d.actions:
         lines += [f"- **{a.title}**: {a.description}", *[f"  - `{c.record_id}`" for c in a.citations]]
-    v, pv = d.verification, d.provenance
-    lines += [
-        "",
-        f"Opportunities and threats by rule: {d.rules}.",
-        "",
-        "---",
-        "",
-        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; {v.quotes_checked} quotes "
-        f"and {v.numbers_checked} numbers checked against the records and statistics.",
-        "",
-    ]
-    lines += [f"- warning: {w}" for w in d.warnings]
-    lines += [f"Provenance: provider {pv.provider}, model {pv.model}, {len(pv.evidence_ids)} evidence records.", ""]
-    return "\n".join(lines)
+    lines += ["", f"Opportunities and threats by rule: {d.rules}.", ""]
+    return "\n".join(lines + _footer(d))
 
 
 def personas_markdown(d: PersonaSet) -> str:
@@ -121,17 +115,7 @@ def personas_markdown(d: PersonaSet) -> str:
         ):
             if cites:
                 lines += [f"**{title}**", ""] + [x for c in cites for x in (_quote(c), "")]
-    v, pv = d.verification, d.provenance
-    lines += [
-        "---",
-        "",
-        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; "
-        f"{v.quotes_checked} quotes and {v.numbers_checked} numbers checked.",
-        "",
-    ]
-    lines += [f"- warning: {w}" for w in d.warnings]
-    lines += [f"Provenance: provider {pv.provider}, model {pv.model}, {len(pv.evidence_ids)} evidence records.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _footer(d))
 
 
 def prd_markdown(d: Prd) -> str:
@@ -170,14 +154,4 @@ def prd_markdown(d: Prd) -> str:
         ("Rollout", d.rollout),
     ):
         lines += [f"## {title}", ""] + [f"- **{i.title}**: {i.text}" for i in items] + [""]
-    v, pv = d.verification, d.provenance
-    lines += [
-        "---",
-        "",
-        f"Verification: {v.items_checked} items checked, {v.items_dropped} dropped; "
-        f"{v.quotes_checked} quotes and {v.numbers_checked} numbers checked.",
-        "",
-    ]
-    lines += [f"- warning: {w}" for w in d.warnings]
-    lines += [f"Provenance: provider {pv.provider}, model {pv.model}, {len(pv.evidence_ids)} evidence records.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _footer(d))

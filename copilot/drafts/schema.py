@@ -171,6 +171,10 @@ class UserStory(BaseModel):
     acceptance_criteria: list[str]
     citations: list[Citation]
 
+    @property
+    def title(self) -> str:
+        return f"As a {self.as_a}, I want: {self.i_want[:60]}"
+
 
 class Prd(BaseModel):
     kind: Literal["prd"] = "prd"

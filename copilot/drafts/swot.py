@@ -12,9 +12,10 @@ import re
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.segments import split
 from copilot.analysis.themes import analyze
+from copilot.drafts.evidence import keep_verified
 from copilot.drafts.pain_points import is_pain, theme_stats
 from copilot.drafts.schema import EXTRACTIVE_NOTE, Provenance, Swot, SwotAction, SwotItem
-from copilot.drafts.verify import Citation, Verification, check_item, figures_of
+from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError
 from copilot.llm.base import Model
 from copilot.models import SearchFilter
@@ -132,32 +133,25 @@ def build(store: Store, project: str, model: Model, *, filters: SearchFilter | N
     texts.update(research_texts)
     verification = Verification()
     warnings: list[str] = []
-    kept: dict[str, list[SwotItem]] = {}
-    for name, items in (
-        ("strengths", strengths),
-        ("weaknesses", weaknesses),
-        ("opportunities", opportunities),
-        ("threats", threats),
-    ):
-        kept[name] = []
-        for item in items:
-            # Research numbers are supported by the document they are quoted from; feedback numbers by statistics.
-            figures = figures_of(item.statistics) + figures_of([c.quote for c in item.citations])
-            failures = check_item(f"{item.title} {item.description}", item.citations, texts, figures, verification)
-            if failures:
-                verification.items_dropped += 1
-                verification.failures += [f"{item.title}: {f}" for f in failures]
-                warnings.append(f"{name}: {item.title} dropped ({'; '.join(failures)})")
-            else:
-                kept[name].append(item)
-    for action in actions:
-        figures = figures_of([c.quote for c in action.citations]) + [
-            float(w.statistics["reach"]) for w in weaknesses if w.statistics and w.title in action.addresses
-        ]
-        failures = check_item(action.description, action.citations, texts, figures, verification)
-        if failures:
-            verification.items_dropped += 1
-            warnings.append(f"action {action.title} dropped ({'; '.join(failures)})")
+    sections = {"strengths": strengths, "weaknesses": weaknesses, "opportunities": opportunities, "threats": threats}
+    # Research numbers are supported by the document they are quoted from; feedback numbers by the statistics.
+    kept = keep_verified(
+        sections,
+        lambda i: f"{i.title} {i.description}",
+        texts,
+        lambda i: figures_of(i.statistics) + figures_of([c.quote for c in i.citations]),
+        verification,
+        warnings,
+    )
+    reach = [float(w.statistics["reach"]) for w in weaknesses if w.statistics]
+    actions = keep_verified(
+        {"actions": actions},
+        lambda a: a.description,
+        texts,
+        lambda a: reach + figures_of([c.quote for c in a.citations]),
+        verification,
+        warnings,
+    )["actions"]
     return Swot(
         project=project,
         engine_note=EXTRACTIVE_NOTE,

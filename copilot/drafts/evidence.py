@@ -1,0 +1,66 @@
+"""Evidence helpers shared by every draft: picking verbatim sentences, and keeping only items that verify."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol, TypeVar
+
+from rapidfuzz import fuzz
+
+from copilot.analysis.segments import split
+from copilot.drafts.verify import Citation, Verification, check_item
+from copilot.ingest.identity import comparable
+
+
+def pick_sentences(
+    texts: Iterable[tuple[str, str]], accept: Callable[[str], object], limit: int, *, min_words: int = 4
+) -> list[Citation]:
+    """At most one sentence per record, verbatim, that `accept` likes and that is not the same thing said again
+    (a hedge or a typo away from one already picked)."""
+    out: list[Citation] = []
+    seen: list[str] = []
+    for rid, text in texts:
+        for a, b in split(text):
+            sentence = text[a:b]
+            if len(sentence.split()) < min_words or sentence.lstrip().startswith("#") or not accept(sentence):
+                continue
+            key = comparable(sentence)
+            if any(fuzz.partial_ratio(key, other) >= 85 for other in seen):
+                continue
+            seen.append(key)
+            out.append(Citation(record_id=rid, quote=sentence))
+            break
+        if len(out) == limit:
+            break
+    return out
+
+
+class Cited(Protocol):
+    title: str
+    citations: list[Citation]
+
+
+T = TypeVar("T", bound=Cited)
+
+
+def keep_verified(
+    sections: Mapping[str, list[T]],
+    prose: Callable[[T], str],
+    records: Mapping[str, str],
+    figures: Callable[[T], list[float]],
+    verification: Verification,
+    warnings: list[str],
+) -> dict[str, list[T]]:
+    """Each section's items that pass verification; the others are dropped and listed as warnings."""
+    kept: dict[str, list[T]] = {}
+    for name, items in sections.items():
+        kept[name] = []
+        for item in items:
+            failures = check_item(prose(item), item.citations, records, figures(item), verification)
+            if failures:
+                verification.items_dropped += 1
+                verification.failures += [f"{name}: {item.title}: {f}" for f in failures]
+                warnings.append(f"{name}: {item.title} dropped ({'; '.join(failures)})")
+            else:
+                kept[name].append(item)
+    return kept
