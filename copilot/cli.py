@@ -263,7 +263,7 @@ def draft(
     topic: Annotated[
         str | None, typer.Option(help="For a PRD: what it is about (default: the top pain point).")
     ] = None,
-    provider: Annotated[str | None, typer.Option(help="extractive (default), openai, or fake.")] = None,
+    provider: Annotated[str | None, typer.Option(help="extractive (default), openai, local, or fake.")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write FILE.md, FILE.json, or (PRD) FILE.csv.")] = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_embedding_model: str = "text-embedding-3-small"
     openai_model: str = "gpt-4o-mini"
+    local_model_path: Path | None = Field(default=None, description="A .gguf file for the local provider.")
+    local_context_tokens: int = Field(default=4096, ge=512, le=131072)
+    local_threads: int | None = Field(default=None, ge=1, description="CPU threads for the local model.")
     model_timeout_s: float = Field(default=60.0, gt=0, description="Seconds before a model call times out.")
     model_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429, 5xx and timeouts, with backoff.")
     block_real_models: bool = Field(

@@ -155,9 +155,10 @@ def _narrate(
         try:
             narrative, completion = model.generate_json(messages, ThemeNarrative)
             usage.append(completion.usage)
-        except ModelError as exc:
+        except ModelError as exc:  # an unparseable reply is a failed check too
             failures = [exc.detail]
             narrative = None
+            report.items_checked += 1
         if narrative is not None:
             failures = check_item(
                 f"{narrative.title} {narrative.description}", narrative.citations, allowed, figures, report

@@ -43,5 +43,7 @@ def get_model(settings: Settings, provider: str | None = None, model: str | None
 
         return FakeModel(model or "fake-model")
     if name == "local":
-        raise CopilotError("not_available", "the local provider (llama-cpp-python) is not built yet")
+        from copilot.llm.local import LocalModel
+
+        return LocalModel(settings)
     raise CopilotError("config", f"unknown provider {name!r}; choose extractive, openai, local or fake")
