@@ -23,7 +23,8 @@ def test_extractive_summary_of_the_sample_corpus_is_fully_verified(demo: Path, t
     cli("draft", "pain-points", "--project", "demo", "--out", str(out))
     draft = cli("draft", "pain-points", "--project", "demo", "--json")
     v = draft["verification"]
-    assert v["items_dropped"] == 0 and v["items_checked"] == len(draft["pain_points"]) >= 8
+    assert v["items_dropped"] == 0 and v["items_checked"] == len(draft["pain_points"]) + 1 >= 9  # + the summary
+    assert draft["summary"]["text"].startswith("The pain points reaching the most customers are")
     assert draft["engine_note"].startswith("Drafted by the extractive engine")
     assert draft["provenance"]["provider"] == "extractive"
     store = open_store()
@@ -57,6 +58,9 @@ def test_a_model_draft_is_verified_repaired_and_dropped(tmp_path: Path, monkeypa
     replies = [json.dumps(good), json.dumps(invented_quote), json.dumps(invented_number)]
     replies += [json.dumps(good | {"citations": [{"record_id": p.quotes[0].record_id, "quote": p.quotes[0].text}]})
                 for p in pains[2:]]
+    summary = {"text": f"Exports hurt most: {first.reach} customers raise them.",
+               "citations": [{"record_id": q1.record_id, "quote": q1.text}]}
+    replies.append(json.dumps(summary))  # the reduce step over the verified items
     with chat_server(replies) as (url, requests):
         monkeypatch.setenv("COPILOT_OPENAI_BASE_URL", url)
         monkeypatch.setenv("COPILOT_OPENAI_API_KEY", "sk-test")
@@ -66,7 +70,8 @@ def test_a_model_draft_is_verified_repaired_and_dropped(tmp_path: Path, monkeypa
     assert len(draft.warnings) == 1 and second.label in draft.warnings[0]
     assert "97%" in draft.warnings[0]  # the repair round failed on the invented number
     v = draft.verification
-    assert v.items_dropped == 1 and v.items_checked == len(pains) + 1  # one item was checked twice
+    assert v.items_dropped == 1 and v.items_checked == len(pains) + 2  # one item twice, plus the summary
+    assert draft.summary is not None and str(first.reach) in draft.summary.text
     repair = requests[2]["body"]["messages"]
     assert repair[-1]["role"] == "user" and "quote not found verbatim" in repair[-1]["content"]
     prompt = requests[0]["body"]["messages"][0]["content"]
@@ -159,3 +164,22 @@ def test_prd_for_a_topic_is_complete_cited_and_exports_stories(demo: Path, tmp_p
     assert rows and rows[0]["Issue Type"] == "Story" and rows[0]["Summary"].startswith("As a ")
     bad = cli("draft", "swot", "--project", "demo", "--out", str(tmp_path / "x.csv"), "--json", expect=1)
     assert bad["error_code"] == "bad_input"
+
+
+def test_an_executive_summary_with_an_invented_number_is_dropped(tmp_path: Path, monkeypatch) -> None:
+    _small_project(tmp_path)
+    pains = sorted((t for t in pain_points.analyze(open_store(), "t").themes if pain_points.is_pain(t)),
+                   key=lambda t: (-t.reach, t.id))
+    items = [json.dumps({"title": "Theme", "description": "Customers raise it.",
+                         "citations": [{"record_id": p.quotes[0].record_id, "quote": p.quotes[0].text}]})
+             for p in pains]
+    bad = json.dumps({"text": "Nearly 90% of customers are furious.",
+                      "citations": [{"record_id": pains[0].quotes[0].record_id, "quote": pains[0].quotes[0].text}]})
+    with chat_server([*items, bad, bad]) as (url, requests):
+        monkeypatch.setenv("COPILOT_OPENAI_BASE_URL", url)
+        monkeypatch.setenv("COPILOT_OPENAI_API_KEY", "sk-test")
+        reset_settings()
+        draft = pain_points.build(open_store(), "t", get_model(get_settings(), "openai"))
+    assert draft.summary is None and len(draft.pain_points) == len(pains)
+    assert draft.warnings == [w for w in draft.warnings if w.startswith("executive summary: dropped")]
+    assert "90%" in draft.warnings[0] and len(requests) == len(pains) + 2

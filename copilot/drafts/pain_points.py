@@ -15,6 +15,7 @@ from copilot.analysis.themes import analyze
 from copilot.drafts.evidence import pick_sentences
 from copilot.drafts.schema import (
     EXTRACTIVE_NOTE,
+    ExecutiveSummary,
     PainPoint,
     PainPointStats,
     PainPointSummary,
@@ -179,6 +180,64 @@ def _narrate(
     return None, [f"{theme.label}: dropped after one repair round ({'; '.join(failures)[:300]})"]
 
 
+def _summarise(
+    model: Model,
+    items: list[PainPoint],
+    texts: dict[str, str],
+    report: Verification,
+    usage: list[Usage],
+    warnings: list[str],
+) -> ExecutiveSummary | None:
+    """Reduce: one summary over the verified items, checked against all of their statistics and evidence."""
+    figures = figures_of([p.statistics for p in items])
+    if not model.can_generate:
+        top = items[:3]
+        listing = "; ".join(f"{p.title.lower()} ({p.statistics.reach} customers)" for p in top)
+        growing = [p.title.lower() for p in items if p.statistics.trend == "growing"]
+        text = f"The pain points reaching the most customers are {listing}."
+        if growing:
+            text += f" Growing over the period: {', '.join(growing[:3])}."
+        summary = ExecutiveSummary(text=text, citations=[p.quotes[0] for p in top if p.quotes])
+        failures = check_item(summary.text, summary.citations, texts, figures, report)
+        return summary if not failures else None
+    prompt = load_prompt("executive_summary")
+    lines = [f"- {p.title}: {json.dumps(p.statistics.model_dump())}" for p in items]
+    evidence_ids = list(dict.fromkeys(c.record_id for p in items for c in p.citations))
+    evidence = "\n".join(f"[{rid}] {' '.join(texts[rid].split())[:400]}" for rid in evidence_ids if rid in texts)
+    delimiter, fenced = fence(evidence)
+    messages = [
+        Message(
+            role="user",
+            content=prompt.render(data_rule=data_rule(delimiter), pain_points="\n".join(lines), evidence=fenced),
+        )
+    ]
+    allowed = {rid: texts[rid] for rid in evidence_ids if rid in texts}
+    failures: list[str] = []
+    for attempt in range(2):
+        try:
+            summary, completion = model.generate_json(messages, ExecutiveSummary)
+            usage.append(completion.usage)
+            failures = check_item(summary.text, summary.citations, allowed, figures, report)
+        except ModelError as exc:
+            summary, failures = None, [exc.detail]
+            report.items_checked += 1
+        if summary is not None and not failures:
+            return summary
+        if attempt == 0:
+            messages += [
+                Message(role="assistant", content=summary.model_dump_json() if summary else "(invalid)"),
+                Message(
+                    role="user",
+                    content="Your reply failed verification:\n- "
+                    + "\n- ".join(failures)
+                    + "\nFix these and reply again with JSON only.",
+                ),
+            ]
+    report.items_dropped += 1
+    warnings.append(f"executive summary: dropped after one repair round ({'; '.join(failures)[:300]})")
+    return None
+
+
 def build(
     store: Store, project: str, model: Model, *, filters: SearchFilter | None = None, limit: int = 15
 ) -> PainPointSummary:
@@ -229,6 +288,7 @@ def build(
                 citations=citations,
             )
         )
+    summary = _summarise(model, items, texts, verification, usage, warnings) if items else None
     total = sum(usage, Usage())
     prompt = load_prompt("theme_summary") if model.can_generate else None
     return PainPointSummary(
@@ -236,6 +296,7 @@ def build(
         records_analysed=report.records,
         selection=f"{PAIN_RULE}; ranked by reach; at most {limit}",
         engine_note=None if model.can_generate else EXTRACTIVE_NOTE,
+        summary=summary,
         pain_points=items,
         warnings=warnings,
         verification=verification,

@@ -42,6 +42,8 @@ def pain_points_markdown(d: PainPointSummary) -> str:
     if d.engine_note:
         lines += [f"_{d.engine_note}_", ""]
     lines += [f"From {d.records_analysed:,} feedback records. Selection: {d.selection}.", ""]
+    if d.summary:
+        lines += ["## Summary", "", d.summary.text, ""]
     for n, p in enumerate(d.pain_points, 1):
         s = p.statistics
         lines += [

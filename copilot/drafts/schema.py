@@ -63,12 +63,20 @@ class PainPoint(BaseModel):
     citations: list[Citation]
 
 
+class ExecutiveSummary(BaseModel):
+    """The reduce step over verified pain points: words and citations, numbers only from their statistics."""
+
+    text: str
+    citations: list[Citation]
+
+
 class PainPointSummary(BaseModel):
     kind: Literal["pain-points"] = "pain-points"
     project: str
     records_analysed: int
     selection: str
     engine_note: str | None
+    summary: ExecutiveSummary | None = None
     pain_points: list[PainPoint]
     warnings: list[str] = Field(default_factory=list)
     verification: Verification
