@@ -183,3 +183,14 @@ def test_an_executive_summary_with_an_invented_number_is_dropped(tmp_path: Path,
     assert draft.summary is None and len(draft.pain_points) == len(pains)
     assert draft.warnings == [w for w in draft.warnings if w.startswith("executive summary: dropped")]
     assert "90%" in draft.warnings[0] and len(requests) == len(pains) + 2
+
+
+def test_documents_without_model_prose_still_draft_when_a_provider_is_set(demo: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    with chat_server([]) as (url, requests):
+        monkeypatch.setenv("COPILOT_OPENAI_BASE_URL", url)
+        monkeypatch.setenv("COPILOT_PROVIDER", "openai")
+        reset_settings()
+        draft = cli("draft", "swot", "--project", "demo", "--json")
+    assert draft["verification"]["items_dropped"] == 0 and draft["threats"]
+    assert "configured provider (openai) was not used" in draft["engine_note"] and requests == []

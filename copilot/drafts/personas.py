@@ -14,7 +14,7 @@ from copilot.analysis.feedback import load_feedback
 from copilot.analysis.themes import analyze
 from copilot.drafts.evidence import pick_sentences
 from copilot.drafts.pain_points import is_pain
-from copilot.drafts.schema import EXTRACTIVE_NOTE, Persona, PersonaChallenge, PersonaSet, Provenance, Share
+from copilot.drafts.schema import Persona, PersonaChallenge, PersonaSet, Provenance, Share, extractive_note
 from copilot.drafts.verify import Citation, Verification, check_item, figures_of
 from copilot.errors import CopilotError
 from copilot.llm.base import Model
@@ -45,8 +45,6 @@ def _sentences(texts: list[tuple[str, str]], pattern: re.Pattern[str], limit: in
 def build(
     store: Store, project: str, model: Model, *, filters: SearchFilter | None = None, limit: int = 10
 ) -> PersonaSet:
-    if model.can_generate:
-        raise CopilotError("not_available", "personas are drafted by the extractive engine only, for now")
     report = analyze(store, project, filters=filters)
     fs = load_feedback(store, project)
     by_role: dict[str, list[int]] = {}
@@ -137,7 +135,7 @@ def build(
         personas.append(persona)
     return PersonaSet(
         project=project,
-        engine_note=EXTRACTIVE_NOTE,
+        engine_note=extractive_note(model.provider),
         respondents_with_role=total,
         rule=f"one persona per role shared by at least {MIN_SHARE:.0%} of respondents with a role",
         personas=personas,

@@ -15,7 +15,7 @@ from copilot.analysis.themes import analyze
 from copilot.drafts.evidence import keep_verified, pick_sentences
 from copilot.drafts.pain_points import is_pain, theme_stats
 from copilot.drafts.personas import WISH_RE
-from copilot.drafts.schema import EXTRACTIVE_NOTE, Prd, PrdItem, Provenance, UserStory
+from copilot.drafts.schema import Prd, PrdItem, Provenance, UserStory, extractive_note
 from copilot.drafts.swot import _research_items, _words
 from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError
@@ -49,8 +49,6 @@ def _requests(texts: dict[str, str], keywords: list[str], limit: int) -> list[Ci
 def build(
     store: Store, project: str, model: Model, *, topic: str | None = None, filters: SearchFilter | None = None
 ) -> Prd:
-    if model.can_generate:
-        raise CopilotError("not_available", "the PRD is drafted by the extractive engine only, for now")
     report = analyze(store, project, filters=filters)
     theme = pick_theme(store, project, report.themes, topic)
     s = theme_stats(theme)
@@ -218,7 +216,7 @@ def build(
         topic=topic,
         theme_id=theme.id,
         title=f"PRD: {label}",
-        engine_note=EXTRACTIVE_NOTE,
+        engine_note=extractive_note(model.provider),
         statistics=s,
         problem=kept["problem"],
         goals=kept["goals"],

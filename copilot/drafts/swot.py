@@ -14,7 +14,7 @@ from copilot.analysis.segments import split
 from copilot.analysis.themes import analyze
 from copilot.drafts.evidence import keep_verified
 from copilot.drafts.pain_points import is_pain, theme_stats
-from copilot.drafts.schema import EXTRACTIVE_NOTE, Provenance, Swot, SwotAction, SwotItem
+from copilot.drafts.schema import Provenance, Swot, SwotAction, SwotItem, extractive_note
 from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError
 from copilot.llm.base import Model
@@ -117,8 +117,6 @@ def _actions(weaknesses: list[SwotItem], outside: list[SwotItem]) -> list[SwotAc
 
 
 def build(store: Store, project: str, model: Model, *, filters: SearchFilter | None = None) -> Swot:
-    if model.can_generate:
-        raise CopilotError("not_available", "the SWOT is drafted by the extractive engine only, for now")
     report = analyze(store, project, filters=filters)
     pains = sorted((t for t in report.themes if is_pain(t)), key=lambda t: (-t.reach, t.id))
     praise = sorted((t for t in report.themes if not is_pain(t)), key=lambda t: (-t.reach, t.id))
@@ -154,7 +152,7 @@ def build(store: Store, project: str, model: Model, *, filters: SearchFilter | N
     )["actions"]
     return Swot(
         project=project,
-        engine_note=EXTRACTIVE_NOTE,
+        engine_note=extractive_note(model.provider),
         rules=RULES,
         strengths=kept["strengths"],
         weaknesses=kept["weaknesses"],
