@@ -8,6 +8,7 @@ evidence pack, verified, repaired once with its failures fed back, and dropped w
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from copilot.analysis import sentiment
 from copilot.analysis.schema import ThemePublic
@@ -25,7 +26,7 @@ from copilot.drafts.schema import (
 )
 from copilot.drafts.verify import Citation, Verification, check_item, figures_of
 from copilot.errors import CopilotError
-from copilot.llm.base import Message, Model, ModelError, Usage
+from copilot.llm.base import Message, Model, ModelError, T, Usage
 from copilot.models import RecordPublic, SearchFilter
 from copilot.prompts import data_rule, fence, load_prompt
 from copilot.store.chroma import Store
@@ -127,6 +128,42 @@ def _evidence(theme: ThemePublic, texts: dict[str, str]) -> tuple[str, list[str]
     return "\n".join(lines), used
 
 
+def _ask_verified(
+    model: Model,
+    messages: list[Message],
+    schema: type[T],
+    check: Callable[[T], list[str]],
+    report: Verification,
+    usage: list[Usage],
+) -> tuple[T | None, list[str]]:
+    """Ask for `schema`, verify the reply, and give one repair round with the failures fed back.
+    Returns the verified reply, or None with the last failures."""
+    failures: list[str] = []
+    for attempt in range(2):
+        try:
+            reply, completion = model.generate_json(messages, schema)
+            usage.append(completion.usage)
+            failures = check(reply)
+        except ModelError as exc:  # an unparseable reply is a failed check too
+            reply, failures = None, [exc.detail]
+            report.items_checked += 1
+        if reply is not None and not failures:
+            return reply, []
+        if attempt == 0:
+            messages = [
+                *messages,
+                Message(role="assistant", content=reply.model_dump_json() if reply else "(invalid)"),
+                Message(
+                    role="user",
+                    content="Your reply failed verification:\n- "
+                    + "\n- ".join(failures)
+                    + "\nFix these and reply again with JSON only. Quote records word for word and "
+                    "use only numbers from the statistics.",
+                ),
+            ]
+    return None, failures
+
+
 def _narrate(
     model: Model,
     theme: ThemePublic,
@@ -151,32 +188,16 @@ def _narrate(
         )
     ]
     allowed = {rid: texts[rid] for rid in used}
-    failures: list[str] = []
-    for attempt in range(2):
-        try:
-            narrative, completion = model.generate_json(messages, ThemeNarrative)
-            usage.append(completion.usage)
-        except ModelError as exc:  # an unparseable reply is a failed check too
-            failures = [exc.detail]
-            narrative = None
-            report.items_checked += 1
-        if narrative is not None:
-            failures = check_item(
-                f"{narrative.title} {narrative.description}", narrative.citations, allowed, figures, report
-            )
-            if not failures:
-                return narrative, used
-        if attempt == 0:  # one repair round: tell the model exactly what failed
-            messages += [
-                Message(role="assistant", content=narrative.model_dump_json() if narrative else "(invalid)"),
-                Message(
-                    role="user",
-                    content="Your reply failed verification:\n- "
-                    + "\n- ".join(failures)
-                    + "\nFix these and reply again with JSON only. Quote records word for word and use "
-                    "only numbers from the statistics.",
-                ),
-            ]
+    narrative, failures = _ask_verified(
+        model,
+        messages,
+        ThemeNarrative,
+        lambda n: check_item(f"{n.title} {n.description}", n.citations, allowed, figures, report),
+        report,
+        usage,
+    )
+    if narrative is not None:
+        return narrative, used
     return None, [f"{theme.label}: dropped after one repair round ({'; '.join(failures)[:300]})"]
 
 
@@ -212,27 +233,16 @@ def _summarise(
         )
     ]
     allowed = {rid: texts[rid] for rid in evidence_ids if rid in texts}
-    failures: list[str] = []
-    for attempt in range(2):
-        try:
-            summary, completion = model.generate_json(messages, ExecutiveSummary)
-            usage.append(completion.usage)
-            failures = check_item(summary.text, summary.citations, allowed, figures, report)
-        except ModelError as exc:
-            summary, failures = None, [exc.detail]
-            report.items_checked += 1
-        if summary is not None and not failures:
-            return summary
-        if attempt == 0:
-            messages += [
-                Message(role="assistant", content=summary.model_dump_json() if summary else "(invalid)"),
-                Message(
-                    role="user",
-                    content="Your reply failed verification:\n- "
-                    + "\n- ".join(failures)
-                    + "\nFix these and reply again with JSON only.",
-                ),
-            ]
+    summary, failures = _ask_verified(
+        model,
+        messages,
+        ExecutiveSummary,
+        lambda x: check_item(x.text, x.citations, allowed, figures, report),
+        report,
+        usage,
+    )
+    if summary is not None:
+        return summary
     report.items_dropped += 1
     warnings.append(f"executive summary: dropped after one repair round ({'; '.join(failures)[:300]})")
     return None
