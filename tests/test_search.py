@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from copilot.models import SearchFilter
 from copilot.store import open_store
 from tests.conftest import cli, write
 
@@ -139,3 +140,16 @@ def test_filtered_semantic_search_equals_chromas_own_filter(demo: Path, query: s
     theirs = col.query(query_embeddings=qvec, n_results=20, where=chroma_where(f), include=[])["ids"][0]
     assert ours and len(set(ours) & set(theirs)) >= 0.9 * len(theirs)
     assert ours[:5] == theirs[:5]
+
+
+def test_langchain_retriever_returns_cited_documents(demo: Path) -> None:
+    from copilot.store.langchain_retriever import CopilotRetriever
+
+    store = open_store()
+    retriever = CopilotRetriever(store=store, project="demo", k=5, filters=SearchFilter(segment=["Enterprise"]))
+    docs = retriever.invoke("SSO setup with Okta")
+    assert len(docs) == 5
+    for doc in docs:
+        assert doc.metadata["segment"] == "Enterprise"
+        record = store.get_record("demo", doc.metadata["record_id"])
+        assert doc.page_content in record.text
