@@ -7,6 +7,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def to_day(date: dt.date) -> int:
+    """A date as whole days since 1970: Chroma filters ranges on numbers only."""
+    return (date - _EPOCH).days
+
+
+def from_day(day: int) -> dt.date:
+    return _EPOCH + dt.timedelta(days=int(day))
+
+
 Kind = Literal["survey", "ticket", "review", "nps", "interview", "note", "feedback", "research"]
 KINDS: tuple[str, ...] = ("survey", "ticket", "review", "nps", "interview", "note", "feedback", "research")
 FEEDBACK_KINDS: frozenset[str] = frozenset(k for k in KINDS if k != "research")

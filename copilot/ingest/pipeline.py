@@ -8,7 +8,6 @@ stays flat whatever the file size.
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing as mp
 import queue as queue_mod
 import time
@@ -24,11 +23,10 @@ from copilot.ingest.identity import record_id
 from copilot.ingest.mapping import ColumnMapping
 from copilot.ingest.reader import Batch, Event, Notes, ReadJob, read_events
 from copilot.ingest.tabular import TABULAR_SUFFIXES
-from copilot.models import IngestReport, Record, SkippedRow
+from copilot.models import IngestReport, Record, SkippedRow, to_day
 from copilot.store.chroma import ProjectWriter, Store
 
 SUPPORTED = TABULAR_SUFFIXES | DOCUMENT_SUFFIXES
-_EPOCH = dt.date(1970, 1, 1)
 Progress = Callable[[str, int], None]
 
 
@@ -60,7 +58,7 @@ def record_metadata(record: Record) -> dict[str, Any]:
     time, so only what is read back is kept (chunk bookkeeping is added per chunk, and only when needed)."""
     meta = record.meta.model_dump(exclude_none=True, exclude={"extra", "date"})
     if record.meta.date is not None:
-        meta["day"] = (record.meta.date - _EPOCH).days  # numeric for range filters; read back as "date"
+        meta["day"] = to_day(record.meta.date)  # numeric for range filters; read back as "date"
     meta.update(record.meta.extra)
     meta["content_hash"] = record.content_hash
     meta["fingerprint"] = record.fingerprint

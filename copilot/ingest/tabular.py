@@ -13,7 +13,7 @@ import json
 import sys
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,6 @@ class Table:
     name: str
     columns: list[str]
     rows: Iterator[Row | BadRow]
-    notes: list[str] = field(default_factory=list)
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -132,7 +131,6 @@ def read_csv(path: Path, name: str) -> Table:
     except (StopIteration, csv.Error) as exc:
         fh.close()
         raise CopilotError("bad_input", f"{name}: cannot read a header row ({exc})") from exc
-    notes = [f"encoding {encoding}, delimiter {delimiter!r}"]
     pending: list[tuple[int, list[str]]] = []
     for _ in range(2):  # look at up to two more header-ish rows
         try:
@@ -144,12 +142,10 @@ def read_csv(path: Path, name: str) -> Table:
             break
         if _is_subheader(nxt):
             header_raw = _merge_subheader(header_raw, nxt)
-            notes.append("two-row survey header merged")
         elif _is_qualtrics_import_row(nxt):
-            notes.append("Qualtrics import-id row skipped")
+            continue  # Qualtrics' import-id row carries no data
         elif pending == [] and len(nxt) == len(header_raw) and _is_qualtrics_question_row(header_raw, nxt):
             header_raw = nxt
-            notes.append("Qualtrics question-text row used as header")
         else:
             pending.append((line_before + 1, nxt))
             break
@@ -174,7 +170,7 @@ def read_csv(path: Path, name: str) -> Table:
         finally:
             fh.close()
 
-    return Table(name=name, columns=columns, rows=rows(), notes=notes)
+    return Table(name=name, columns=columns, rows=rows())
 
 
 def _is_qualtrics_question_row(header: list[str], row: list[str]) -> bool:

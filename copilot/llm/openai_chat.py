@@ -6,7 +6,6 @@ output asks for a JSON schema; every call records its tokens and estimated cost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
@@ -89,7 +88,3 @@ class OpenAIChatModel:
             close = getattr(events, "close", None)
             if close:
                 close()
-
-
-def schema_json(schema: type[T]) -> str:
-    return json.dumps(schema.model_json_schema(), indent=1)

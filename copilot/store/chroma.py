@@ -6,7 +6,6 @@ Embedded Chroma is thread-safe but not process-safe, so writers to one directory
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -20,14 +19,13 @@ from filelock import FileLock, Timeout
 
 from copilot.config import Settings
 from copilot.errors import CopilotError
-from copilot.models import ProjectStats, RecordPublic
+from copilot.models import ProjectStats, RecordPublic, from_day
 from copilot.store.embeddings import Embedder
 
 COLLECTION_PREFIX = "pmc-"
 _PROJECT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$")
 CHUNK_KEYS = ("record_id", "chunk", "chunks", "start", "end", "section", "day")
 _PAGE = 5000
-_EPOCH = dt.date(1970, 1, 1)
 
 
 def check_project(name: str) -> str:
@@ -280,7 +278,7 @@ def public_metadata(meta: dict[str, Any], chunk_id: str) -> dict[str, Any]:
     out = {k: v for k, v in meta.items() if k not in CHUNK_KEYS}
     out["record_id"] = record_of(meta, chunk_id)
     if "day" in meta:
-        out["date"] = (_EPOCH + dt.timedelta(days=int(meta["day"]))).isoformat()
+        out["date"] = from_day(meta["day"]).isoformat()
     return out
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import Stemmer
 from filelock import FileLock
 
-from copilot.models import FEEDBACK_KINDS, SearchFilter
+from copilot.models import FEEDBACK_KINDS, SearchFilter, to_day
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 FILTER_COLUMNS = ("source", "kind", "segment", "plan", "role", "question")
@@ -35,7 +35,6 @@ def tokenize(texts: list[str]) -> Any:
 @dataclass
 class KeywordIndex:
     ids: list[str]
-    record_ids: list[str]
     bm25: bm25s.BM25
     codes: dict[str, np.ndarray]
     vocab: dict[str, dict[str, int]]
@@ -60,9 +59,9 @@ class KeywordIndex:
                 codes = [self.vocab[col][v] for v in wanted if v in self.vocab[col]]
                 m &= np.isin(self.codes[col], codes)
         if f.date_from:
-            m &= self.day >= _day(f.date_from)
+            m &= self.day >= to_day(f.date_from)
         if f.date_to:
-            m &= self.day <= _day(f.date_to)
+            m &= self.day <= to_day(f.date_to)
         if f.feedback_only:
             m &= self.feedback
         return m
@@ -83,12 +82,6 @@ class KeywordIndex:
         return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
-def _day(d: Any) -> int:
-    import datetime as dt
-
-    return (d - dt.date(1970, 1, 1)).days
-
-
 def build(items: list[dict[str, Any]]) -> KeywordIndex:
     """Index chunks given as {"id", "documents", "metadatas"}."""
     ids = [it["id"] for it in items]
@@ -105,8 +98,7 @@ def build(items: list[dict[str, Any]]) -> KeywordIndex:
         vocab[col] = v
     day = np.fromiter((int(m.get("day", -(10**6))) for m in metas), dtype=np.int64, count=len(metas))
     feedback = np.fromiter((m.get("kind") in FEEDBACK_KINDS for m in metas), dtype=bool, count=len(metas))
-    record_ids = [str(m.get("record_id", i)) for i, m in zip(ids, metas, strict=True)]
-    return KeywordIndex(ids, record_ids, bm25, codes, vocab, day, feedback)
+    return KeywordIndex(ids, bm25, codes, vocab, day, feedback)
 
 
 def save(index: KeywordIndex, folder: Path) -> None:
@@ -118,7 +110,7 @@ def save(index: KeywordIndex, folder: Path) -> None:
     np.savez(
         tmp / "columns.npz", day=index.day, feedback=index.feedback, **{f"c_{k}": v for k, v in index.codes.items()}
     )
-    (tmp / "meta.json").write_text(json.dumps({"ids": index.ids, "record_ids": index.record_ids, "vocab": index.vocab}))
+    (tmp / "meta.json").write_text(json.dumps({"ids": index.ids, "vocab": index.vocab}))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
 
@@ -128,7 +120,7 @@ def load(folder: Path) -> KeywordIndex:
     cols = np.load(folder / "columns.npz")
     bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if meta["ids"] else bm25s.BM25()
     codes = {k: cols[f"c_{k}"] for k in FILTER_COLUMNS}
-    return KeywordIndex(meta["ids"], meta["record_ids"], bm25, codes, meta["vocab"], cols["day"], cols["feedback"])
+    return KeywordIndex(meta["ids"], bm25, codes, meta["vocab"], cols["day"], cols["feedback"])
 
 
 def get_index(cache_dir: Path, key: str, fetch: Any) -> KeywordIndex:

@@ -3,20 +3,18 @@ the same metadata filters on both, one result per record, and MMR when diverse r
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any, Literal
 
 import numpy as np
 
-from copilot.models import FEEDBACK_KINDS, SearchFilter, SearchResult
+from copilot.models import FEEDBACK_KINDS, SearchFilter, SearchResult, to_day
 from copilot.store.chroma import Store, public_metadata, record_of
 from copilot.store.keyword import FILTER_COLUMNS, KeywordIndex, get_index
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 _RRF_K = 60
 _MAX_OVERFETCH = 3000
-_EPOCH = dt.date(1970, 1, 1)
 
 
 def chroma_where(f: SearchFilter) -> dict[str, Any] | None:
@@ -26,9 +24,9 @@ def chroma_where(f: SearchFilter) -> dict[str, Any] | None:
         if values:
             clauses.append({col: {"$in": list(values)}})
     if f.date_from:
-        clauses.append({"day": {"$gte": (f.date_from - _EPOCH).days}})
+        clauses.append({"day": {"$gte": to_day(f.date_from)}})
     if f.date_to:
-        clauses.append({"day": {"$lte": (f.date_to - _EPOCH).days}})
+        clauses.append({"day": {"$lte": to_day(f.date_to)}})
     if f.feedback_only:
         clauses.append({"kind": {"$in": sorted(FEEDBACK_KINDS)}})
     if not clauses:
