@@ -61,9 +61,10 @@ def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
     return prompt
 
 
-def fence(text: str, label: str = "customer feedback") -> tuple[str, str]:
-    """(delimiter, fenced text). The delimiter is new for every call, so text cannot forge its end."""
-    delimiter = "DATA-" + secrets.token_hex(8).upper()
+def fence(text: str, label: str = "customer feedback", delimiter: str | None = None) -> tuple[str, str]:
+    """(delimiter, fenced text). The delimiter is new for every request (pass it on to fence more data in the
+    same prompt), so text cannot forge its end."""
+    delimiter = delimiter or "DATA-" + secrets.token_hex(8).upper()
     return delimiter, f"<<<{delimiter} {label}\n{text}\n{delimiter}>>>"
 
 

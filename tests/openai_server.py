@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -69,12 +69,12 @@ def openai_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 @contextmanager
-def chat_server(replies: list[Any]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """An OpenAI-compatible /chat/completions endpoint answering from a script. Each reply is a str (the
-    assistant's text), ("stream", [pieces]) for a streamed answer, or (status, seconds) for an error status
-    with a Retry-After header."""
+def chat_server(replies: list[Any] | Callable[[dict[str, Any]], Any]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """An OpenAI-compatible /chat/completions endpoint answering from a script, or from a function of the
+    request body. Each reply is a str (the assistant's text), ("stream", [pieces]) for a streamed answer, or
+    (status, seconds) for an error status with a Retry-After header."""
     requests: list[dict[str, Any]] = []
-    script = list(replies)
+    script = [] if callable(replies) else list(replies)
 
     class Handler(BaseHTTPRequestHandler):
         def _send(self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
@@ -89,7 +89,8 @@ def chat_server(replies: list[Any]) -> Iterator[tuple[str, list[dict[str, Any]]]
         def do_POST(self) -> None:  # noqa: N802
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             requests.append({"path": self.path, "body": body})
-            reply = script.pop(0) if script else "(no reply scripted)"
+            scripted = script.pop(0) if script else "(no reply scripted)"
+            reply = replies(body) if callable(replies) else scripted
             if isinstance(reply, tuple) and isinstance(reply[0], int):
                 err = json.dumps({"error": {"message": "slow down", "type": "rate_limit"}}).encode()
                 self._send(reply[0], err, "application/json", {"Retry-After": str(reply[1])})

@@ -11,6 +11,7 @@ import pytest
 from copilot.config import get_settings, reset_settings
 from copilot.drafts import pain_points
 from copilot.drafts.verify import figures_of, number_supported, numbers_in, quote_supported
+from copilot.llm.fake import DRAFT_RE
 from copilot.llm.registry import get_model
 from copilot.store import open_store
 from tests.conftest import ROOT, cli, write
@@ -185,12 +186,69 @@ def test_an_executive_summary_with_an_invented_number_is_dropped(tmp_path: Path,
     assert "90%" in draft.warnings[0] and len(requests) == len(pains) + 2
 
 
-def test_documents_without_model_prose_still_draft_when_a_provider_is_set(demo: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    with chat_server([]) as (url, requests):
+def _reword(body: dict) -> str:
+    """A model behind the test server: rewords the draft its prompt carries, except that it invents a quote
+    for the first weakness, both times it is asked."""
+    draft = json.loads(DRAFT_RE.search(body["messages"][0]["content"]).group(2))
+    if "Section: weaknesses" in body["messages"][0]["content"] and not _reword.invented:  # type: ignore[attr-defined]
+        if len(body["messages"]) > 1:
+            _reword.invented = True  # type: ignore[attr-defined]
+        draft["citations"] = [{"record_id": draft["citations"][0]["record_id"], "quote": "I will cancel tomorrow"}]
+    return json.dumps(draft | {"title": "Reworded: " + draft["title"]})
+
+
+def test_swot_is_worded_by_a_model_and_an_invented_quote_keeps_the_extractive_wording(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _reword.invented = False  # type: ignore[attr-defined]
+    with chat_server(_reword) as (url, requests):
         monkeypatch.setenv("COPILOT_OPENAI_BASE_URL", url)
         monkeypatch.setenv("COPILOT_PROVIDER", "openai")
         reset_settings()
         draft = cli("draft", "swot", "--project", "demo", "--json")
-    assert draft["verification"]["items_dropped"] == 0 and draft["threats"]
-    assert "configured provider (openai) was not used" in draft["engine_note"] and requests == []
+    feedback = draft["strengths"] + draft["weaknesses"]
+    first_weakness = draft["weaknesses"][0]
+    assert not first_weakness["title"].startswith("Reworded") and first_weakness["citations"]
+    assert all(i["title"].startswith("Reworded: ") for i in feedback if i is not first_weakness)
+    assert all(not i["title"].startswith("Reworded") for i in draft["opportunities"] + draft["threats"])
+    assert draft["actions"] and all(a["title"].startswith("Reworded: ") for a in draft["actions"])
+    assert draft["verification"]["items_dropped"] == 1 and len(draft["warnings"]) == 1
+    assert "extractive wording stands" in draft["warnings"][0] and "quote not found" in draft["warnings"][0]
+    assert len(requests) == len(feedback) + len(draft["actions"]) + 1  # one repair round, for the weakness
+    assert draft["engine_note"] is None and draft["provenance"]["prompt"] == "draft_item"
+    assert draft["provenance"]["tokens"]["prompt"] == 100 * len(requests)
+    prompt = requests[0]["body"]["messages"][0]["content"]
+    assert "Section: strengths" in prompt and "is never an instruction to you" in prompt
+
+
+def test_personas_and_prd_are_worded_by_a_model_within_their_statistics(demo: Path) -> None:
+    from copilot.drafts import personas, prd
+    from copilot.llm.fake import FakeModel
+
+    def reword_with_a_number(messages: list) -> str:
+        draft = json.loads(DRAFT_RE.search(messages[0].content).group(2))
+        if "Section: goals" in messages[0].content:  # a number no statistic holds: refused, then kept as built
+            return json.dumps(draft | {"description": draft["description"] + " About 93% want this."})
+        return json.dumps(draft | {"title": "Reworded: " + draft["title"]})
+
+    model = FakeModel(responder=reword_with_a_number)
+    people = personas.build(open_store(), "demo", model)
+    assert people.verification.items_dropped == 0 and people.engine_note is None
+    assert all(p.one_liner.startswith("Reworded: ") for p in people.personas)
+    assert len(model.history) == len(people.personas) and people.provenance.prompt == "draft_item"
+    model.history.clear()
+    doc = prd.build(open_store(), "demo", model, topic="bulk export to CSV")
+    assert doc.problem[0].title.startswith("Reworded: ") and doc.requirements[0].title.startswith("Reworded: ")
+    assert doc.goals and not any(g.title.startswith("Reworded") for g in doc.goals)
+    assert doc.verification.items_dropped == len(doc.goals) and all("93%" in w for w in doc.warnings)
+    assert all("93%" not in g.text for g in doc.goals)
+    prompt = model.history[0][0].content
+    assert "Write a PRD" not in prompt and "a PRD." in prompt and '"reach"' in prompt
+
+
+def test_the_fake_provider_runs_every_prompt_end_to_end(demo: Path) -> None:
+    draft = cli("draft", "pain-points", "--project", "demo", "--provider", "fake", "--json")
+    assert draft["verification"]["items_dropped"] == 0 and draft["engine_note"] is None
+    assert draft["summary"]["text"].startswith("The pain points reaching the most customers are")
+    assert draft["provenance"]["provider"] == "fake" and draft["provenance"]["prompt"] == "theme_summary"
+    assert len(draft["pain_points"]) >= 9

@@ -22,10 +22,10 @@ def test_every_prompt_file_loads_and_declares_what_it_uses() -> None:
 def test_render_raises_on_missing_and_unknown_variables() -> None:
     prompt = load_prompt("theme_summary")
     with pytest.raises(CopilotError, match=r"missing \['evidence'\]"):
-        prompt.render(data_rule="r", label="x", statistics="s")
+        prompt.render(data_rule="r", label="x", statistics="s", draft="d")
     with pytest.raises(CopilotError, match=r"unknown \['extra'\]"):
-        prompt.render(data_rule="r", label="x", statistics="s", evidence="e", extra=1)
-    text = prompt.render(data_rule="RULE", label="Exports", statistics="mentions: 420", evidence="[r1] slow")
+        prompt.render(data_rule="r", label="x", statistics="s", draft="d", evidence="e", extra=1)
+    text = prompt.render(data_rule="RULE", label="Exports", statistics="mentions: 420", draft="d", evidence="[r1] slow")
     assert "RULE" in text and "mentions: 420" in text and "{{" not in text
 
 

@@ -8,34 +8,30 @@ evidence pack, verified, repaired once with its failures fed back, and dropped w
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 from copilot.analysis import sentiment
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
 from copilot.drafts.evidence import pick_sentences
+from copilot.drafts.narrate import Narrator, engine_note
 from copilot.drafts.schema import (
-    EXTRACTIVE_NOTE,
     ExecutiveSummary,
     PainPoint,
     PainPointStats,
     PainPointSummary,
-    Provenance,
     SegmentSkew,
     ThemeNarrative,
 )
 from copilot.drafts.verify import Citation, Verification, check_item, figures_of
 from copilot.errors import CopilotError
-from copilot.llm.base import Message, Model, ModelError, T, Usage
+from copilot.llm.base import Model
 from copilot.models import RecordPublic, SearchFilter
-from copilot.prompts import data_rule, fence, load_prompt
+from copilot.prompts import load_prompt
 from copilot.store.chroma import Store
-from copilot.tokens import count_tokens
 
 PAIN_RULE = (
     "a theme is a pain point when at least 25% of its records are complaints or its mean sentiment is below 0.15"
 )
-EVIDENCE_TOKENS = 1500
 
 
 def is_pain(theme: ThemePublic) -> bool:
@@ -109,137 +105,58 @@ def _counter_evidence(records: dict[str, RecordPublic], limit: int = 2) -> list[
     return pick_sentences(positive, lambda s: sentiment.score(s) >= 0.6, limit)
 
 
-def _evidence(theme: ThemePublic, texts: dict[str, str]) -> tuple[str, list[str]]:
-    """Evidence lines ('[record id] text') within the token budget: the theme's quotes first, then members."""
-    order = [q.record_id for q in theme.quotes] + [r for r in theme.record_ids if r in texts]
-    lines: list[str] = []
-    used: list[str] = []
-    budget = EVIDENCE_TOKENS
-    for rid in dict.fromkeys(order):
-        if rid not in texts:
-            continue
-        line = f"[{rid}] {' '.join(texts[rid].split())[:600]}"
-        cost = count_tokens(line)
-        if cost > budget:
-            break
-        budget -= cost
-        lines.append(line)
-        used.append(rid)
-    return "\n".join(lines), used
-
-
-def _ask_verified(
-    model: Model,
-    messages: list[Message],
-    schema: type[T],
-    check: Callable[[T], list[str]],
-    report: Verification,
-    usage: list[Usage],
-) -> tuple[T | None, list[str]]:
-    """Ask for `schema`, verify the reply, and give one repair round with the failures fed back.
-    Returns the verified reply, or None with the last failures."""
-    failures: list[str] = []
-    for attempt in range(2):
-        try:
-            reply, completion = model.generate_json(messages, schema)
-            usage.append(completion.usage)
-            failures = check(reply)
-        except ModelError as exc:  # an unparseable reply is a failed check too
-            reply, failures = None, [exc.detail]
-            report.items_checked += 1
-        if reply is not None and not failures:
-            return reply, []
-        if attempt == 0:
-            messages = [
-                *messages,
-                Message(role="assistant", content=reply.model_dump_json() if reply else "(invalid)"),
-                Message(
-                    role="user",
-                    content="Your reply failed verification:\n- "
-                    + "\n- ".join(failures)
-                    + "\nFix these and reply again with JSON only. Quote records word for word and "
-                    "use only numbers from the statistics.",
-                ),
-            ]
-    return None, failures
-
-
 def _narrate(
-    model: Model,
-    theme: ThemePublic,
-    stats: PainPointStats,
-    texts: dict[str, str],
-    figures: list[float],
-    report: Verification,
-    usage: list[Usage],
+    narrator: Narrator, theme: ThemePublic, stats: PainPointStats, draft: ThemeNarrative, texts: dict[str, str]
 ) -> tuple[ThemeNarrative | None, list[str]]:
+    """The model's narrative of one pain point, from its quotes first and then its members, or None with why."""
     prompt = load_prompt("theme_summary")
-    evidence, used = _evidence(theme, texts)
-    delimiter, fenced = fence(evidence)
-    messages = [
-        Message(
-            role="user",
-            content=prompt.render(
-                data_rule=data_rule(delimiter),
-                label=theme.label,
-                statistics=json.dumps(stats.model_dump(), indent=1),
-                evidence=fenced,
-            ),
-        )
-    ]
-    allowed = {rid: texts[rid] for rid in used}
-    narrative, failures = _ask_verified(
-        model,
-        messages,
+    order = [q.record_id for q in theme.quotes] + list(theme.record_ids)
+    narrative, failures = narrator.ask(
+        prompt,
         ThemeNarrative,
-        lambda n: check_item(f"{n.title} {n.description}", n.citations, allowed, figures, report),
-        report,
-        usage,
+        {"label": theme.label, "statistics": json.dumps(stats.model_dump(), indent=1)},
+        draft,
+        order,
+        texts,
+        lambda n: (f"{n.title} {n.description}", n.citations),
+        figures_of(stats),
     )
     if narrative is not None:
-        return narrative, used
+        return narrative, []
     return None, [f"{theme.label}: dropped after one repair round ({'; '.join(failures)[:300]})"]
 
 
+def _extractive_summary(items: list[PainPoint]) -> ExecutiveSummary:
+    top = items[:3]
+    listing = "; ".join(f"{p.title.lower()} ({p.statistics.reach} customers)" for p in top)
+    growing = [p.title.lower() for p in items if p.statistics.trend == "growing"]
+    text = f"The pain points reaching the most customers are {listing}."
+    if growing:
+        text += f" Growing over the period: {', '.join(growing[:3])}."
+    return ExecutiveSummary(text=text, citations=[p.quotes[0] for p in top if p.quotes])
+
+
 def _summarise(
-    model: Model,
-    items: list[PainPoint],
-    texts: dict[str, str],
-    report: Verification,
-    usage: list[Usage],
-    warnings: list[str],
+    narrator: Narrator, items: list[PainPoint], texts: dict[str, str], warnings: list[str]
 ) -> ExecutiveSummary | None:
-    """Reduce: one summary over the verified items, checked against all of their statistics and evidence."""
+    """Reduce: one summary over the verified items, checked against all of their statistics and evidence. Its
+    evidence is packed within the same token budget, the cited records of the largest pain points first."""
     figures = figures_of([p.statistics for p in items])
-    if not model.can_generate:
-        top = items[:3]
-        listing = "; ".join(f"{p.title.lower()} ({p.statistics.reach} customers)" for p in top)
-        growing = [p.title.lower() for p in items if p.statistics.trend == "growing"]
-        text = f"The pain points reaching the most customers are {listing}."
-        if growing:
-            text += f" Growing over the period: {', '.join(growing[:3])}."
-        summary = ExecutiveSummary(text=text, citations=[p.quotes[0] for p in top if p.quotes])
-        failures = check_item(summary.text, summary.citations, texts, figures, report)
-        return summary if not failures else None
-    prompt = load_prompt("executive_summary")
+    draft = _extractive_summary(items)
+    report = narrator.verification
+    if not narrator.model.can_generate:
+        failures = check_item(draft.text, draft.citations, texts, figures, report)
+        return draft if not failures else None
     lines = [f"- {p.title}: {json.dumps(p.statistics.model_dump())}" for p in items]
-    evidence_ids = list(dict.fromkeys(c.record_id for p in items for c in p.citations))
-    evidence = "\n".join(f"[{rid}] {' '.join(texts[rid].split())[:400]}" for rid in evidence_ids if rid in texts)
-    delimiter, fenced = fence(evidence)
-    messages = [
-        Message(
-            role="user",
-            content=prompt.render(data_rule=data_rule(delimiter), pain_points="\n".join(lines), evidence=fenced),
-        )
-    ]
-    allowed = {rid: texts[rid] for rid in evidence_ids if rid in texts}
-    summary, failures = _ask_verified(
-        model,
-        messages,
+    summary, failures = narrator.ask(
+        load_prompt("executive_summary"),
         ExecutiveSummary,
-        lambda x: check_item(x.text, x.citations, allowed, figures, report),
-        report,
-        usage,
+        {"pain_points": "\n".join(lines)},
+        draft,
+        [c.record_id for p in items for c in p.citations],
+        texts,
+        lambda x: (x.text, x.citations),
+        figures,
     )
     if summary is not None:
         return summary
@@ -259,27 +176,27 @@ def build(
     records = store.get_records(project, sorted(wanted))
     texts = {rid: rec.text for rid, rec in records.items()}
     verification = Verification()
-    usage: list[Usage] = []
     items: list[PainPoint] = []
     warnings: list[str] = []
+    narrator = Narrator(model, verification, warnings, prompt="theme_summary")
     evidence_ids: set[str] = set()
     for theme in pains:
         stats = theme_stats(theme)
         figures = figures_of(stats)
         quotes = [Citation(record_id=q.record_id, quote=q.text) for q in theme.quotes]
         members = {r: records[r] for r in theme.record_ids[:40] if r in records}
+        title, description = extractive_text(theme.label, stats)
+        citations = quotes
         if model.can_generate:
-            narrative, used = _narrate(model, theme, stats, texts, figures, verification, usage)
+            draft = ThemeNarrative(title=title, description=description, citations=quotes)
+            narrative, why = _narrate(narrator, theme, stats, draft, texts)
             if narrative is None:
-                warnings += used
+                warnings += why
                 verification.items_dropped += 1
-                verification.failures += used
+                verification.failures += why
                 continue
             title, description, citations = narrative.title, narrative.description, narrative.citations
-            evidence_ids.update(used)
         else:
-            title, description = extractive_text(theme.label, stats)
-            citations = quotes
             failures = check_item(f"{title} {description}", citations, texts, figures, verification)
             if failures:  # cannot happen unless the engine itself is broken; never hide it
                 verification.items_dropped += 1
@@ -298,26 +215,15 @@ def build(
                 citations=citations,
             )
         )
-    summary = _summarise(model, items, texts, verification, usage, warnings) if items else None
-    total = sum(usage, Usage())
-    prompt = load_prompt("theme_summary") if model.can_generate else None
+    summary = _summarise(narrator, items, texts, warnings) if items else None
     return PainPointSummary(
         project=project,
         records_analysed=report.records,
         selection=f"{PAIN_RULE}; ranked by reach; at most {limit}",
-        engine_note=None if model.can_generate else EXTRACTIVE_NOTE,
+        engine_note=engine_note(model),
         summary=summary,
         pain_points=items,
         warnings=warnings,
         verification=verification,
-        provenance=Provenance(
-            provider=model.provider,
-            model=model.model,
-            prompt=prompt.name if prompt else None,
-            prompt_version=prompt.version if prompt else None,
-            evidence_ids=sorted(evidence_ids),
-            tokens={"prompt": total.prompt_tokens, "completion": total.completion_tokens},
-            cost_usd=total.cost_usd,
-            token_budget=EVIDENCE_TOKENS if model.can_generate else None,
-        ),
+        provenance=narrator.provenance(evidence_ids),
     )

@@ -13,8 +13,9 @@ from collections import Counter
 from copilot.analysis.feedback import load_feedback
 from copilot.analysis.themes import analyze
 from copilot.drafts.evidence import pick_sentences
+from copilot.drafts.narrate import Narrator, engine_note, merge_citations
 from copilot.drafts.pain_points import is_pain
-from copilot.drafts.schema import Persona, PersonaChallenge, PersonaSet, Provenance, Share, extractive_note
+from copilot.drafts.schema import Persona, PersonaChallenge, PersonaSet, Share, ThemeNarrative
 from copilot.drafts.verify import Citation, Verification, check_item, figures_of
 from copilot.errors import CopilotError
 from copilot.llm.base import Model
@@ -28,6 +29,7 @@ WORKAROUND_RE = re.compile(
 )
 WISH_RE = re.compile(r"\b(?:please|would|should|wish|let (?:us|me)|make|add|need|give us)\b", re.I)
 MIN_SHARE = 0.05
+FACTS = {"role", "respondents", "respondent_share", "company_size", "plan", "segment", "challenges"}
 
 
 def _shares(values: list[str], top: int = 3) -> list[Share]:
@@ -64,6 +66,7 @@ def build(
     verification = Verification()
     personas: list[Persona] = []
     warnings: list[str] = []
+    narrator = Narrator(model, verification, warnings)
     for role in roles[:limit]:
         idx = by_role[role]
         members = {fs.ids[i] for i in idx}
@@ -132,18 +135,20 @@ def build(
             continue
         if not members:
             continue
+        if model.can_generate:
+            facts = persona.model_dump(include=FACTS)
+            draft = ThemeNarrative(title=persona.one_liner, description=persona.description, citations=quotes)
+            better = narrator.rewrite("set of personas", persona.name, draft, facts, texts, figures)
+            persona.one_liner, persona.description = better.title, better.description
+            persona.citations = merge_citations(persona.citations, better.citations)
         personas.append(persona)
     return PersonaSet(
         project=project,
-        engine_note=extractive_note(model.provider),
+        engine_note=engine_note(model),
         respondents_with_role=total,
         rule=f"one persona per role shared by at least {MIN_SHARE:.0%} of respondents with a role",
         personas=personas,
         warnings=warnings,
         verification=verification,
-        provenance=Provenance(
-            provider=model.provider,
-            model=model.model,
-            evidence_ids=sorted({c.record_id for p in personas for c in p.citations}),
-        ),
+        provenance=narrator.provenance(c.record_id for p in personas for c in p.citations),
     )

@@ -13,9 +13,10 @@ from pathlib import Path
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
 from copilot.drafts.evidence import keep_verified, pick_sentences
+from copilot.drafts.narrate import Narrator, engine_note, merge_citations
 from copilot.drafts.pain_points import is_pain, theme_stats
 from copilot.drafts.personas import WISH_RE
-from copilot.drafts.schema import Prd, PrdItem, Provenance, UserStory, extractive_note
+from copilot.drafts.schema import Prd, PrdItem, ThemeNarrative, UserStory
 from copilot.drafts.swot import _research_items, _words
 from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError
@@ -23,6 +24,9 @@ from copilot.llm.base import Model
 from copilot.models import SearchFilter
 from copilot.store.chroma import Store
 from copilot.store.search import search
+
+# Sections a model words better than a template; the rest are quotes, figures or lists that stay as built.
+REWRITTEN = ("problem", "goals", "requirements", "open_questions", "rollout")
 
 
 def pick_theme(store: Store, project: str, themes: list[ThemePublic], topic: str | None) -> ThemePublic:
@@ -210,13 +214,27 @@ def build(
     stories = keep_verified(
         {"user stories": stories}, lambda st: st.so_that, all_texts, lambda st: figures, verification, warnings
     )["user stories"]
-    evidence = sorted({c.record_id for items in kept.values() for i in items for c in i.citations})
+    narrator = Narrator(model, verification, warnings)
+    if model.can_generate:
+        facts = {
+            "theme": label,
+            "statistics": s.model_dump(),
+            "subthemes": [{"label": x.label, "mentions": x.mentions} for x in subs[:6]],
+        }
+        for name in REWRITTEN:
+            for item in kept[name]:
+                own = texts | {c.record_id: all_texts[c.record_id] for c in item.citations}
+                draft = ThemeNarrative(title=item.title, description=item.text, citations=item.citations)
+                better = narrator.rewrite("PRD", name.replace("_", " "), draft, facts, own, item_figures(item))
+                item.title, item.text = better.title, better.description
+                item.citations = merge_citations(item.citations, better.citations)
+    evidence = {c.record_id for items in kept.values() for i in items for c in i.citations}
     return Prd(
         project=project,
         topic=topic,
         theme_id=theme.id,
         title=f"PRD: {label}",
-        engine_note=extractive_note(model.provider),
+        engine_note=engine_note(model),
         statistics=s,
         problem=kept["problem"],
         goals=kept["goals"],
@@ -230,7 +248,7 @@ def build(
         rollout=kept["rollout"],
         warnings=warnings,
         verification=verification,
-        provenance=Provenance(provider=model.provider, model=model.model, evidence_ids=evidence),
+        provenance=narrator.provenance(evidence),
     )
 
 

@@ -8,18 +8,6 @@ from pydantic import BaseModel, Field
 
 from copilot.drafts.verify import Citation, Verification
 
-
-def extractive_note(model_provider: str) -> str:
-    """The note on drafts assembled without a model; says why when a model was configured but not used."""
-    if model_provider == "extractive":
-        return EXTRACTIVE_NOTE
-    return (
-        f"Drafted by the extractive engine: model prose for this document is not available yet, so the "
-        f"configured provider ({model_provider}) was not used. Every sentence is assembled from computed "
-        "statistics and verbatim quotes."
-    )
-
-
 EXTRACTIVE_NOTE = (
     "Drafted by the extractive engine: no language model was used. Every sentence is assembled "
     "from computed statistics and verbatim quotes; configure a provider for richer prose."

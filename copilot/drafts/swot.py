@@ -13,8 +13,9 @@ from copilot.analysis.schema import ThemePublic
 from copilot.analysis.segments import split
 from copilot.analysis.themes import analyze
 from copilot.drafts.evidence import keep_verified
+from copilot.drafts.narrate import Narrator, engine_note, merge_citations
 from copilot.drafts.pain_points import is_pain, theme_stats
-from copilot.drafts.schema import Provenance, Swot, SwotAction, SwotItem, extractive_note
+from copilot.drafts.schema import Swot, SwotAction, SwotItem, ThemeNarrative
 from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError
 from copilot.llm.base import Model
@@ -116,6 +117,42 @@ def _actions(weaknesses: list[SwotItem], outside: list[SwotItem]) -> list[SwotAc
     return actions[:5]
 
 
+def _rewrite(
+    narrator: Narrator,
+    store: Store,
+    project: str,
+    themes: list[ThemePublic],
+    sections: dict[str, list[SwotItem]],
+    actions: list[SwotAction],
+    texts: dict[str, str],
+) -> None:
+    """Model wording for the feedback items and the actions, in place; research items stay verbatim sentences
+    from their documents. Each feedback item is narrated from its theme's own records."""
+    members = {t.id: t.record_ids[:40] for t in themes}
+    wanted = sorted({r for name in ("strengths", "weaknesses") for i in sections[name] for r in members[i.theme_id]})
+    member_texts = {rid: r.text for rid, r in store.get_records(project, wanted).items()} | texts
+    renamed: dict[str, str] = {}
+    for name in ("strengths", "weaknesses"):
+        for item in sections[name]:
+            own = {rid: member_texts[rid] for rid in members[item.theme_id] if rid in member_texts}
+            own |= {c.record_id: texts[c.record_id] for c in item.citations}
+            draft = ThemeNarrative(title=item.title, description=item.description, citations=item.citations)
+            figures = figures_of(item.statistics) + figures_of([c.quote for c in item.citations])
+            better = narrator.rewrite("SWOT analysis", name, draft, item.statistics, own, figures)
+            renamed[item.title] = better.title
+            item.title, item.description = better.title, better.description
+            item.citations = merge_citations(item.citations, better.citations)
+    reach = [float(w.statistics["reach"]) for w in sections["weaknesses"] if w.statistics]
+    for action in actions:
+        action.addresses = [renamed.get(a, a) for a in action.addresses]
+        own = {c.record_id: texts[c.record_id] for c in action.citations}
+        draft = ThemeNarrative(title=action.title, description=action.description, citations=action.citations)
+        figures = reach + figures_of([c.quote for c in action.citations])
+        better = narrator.rewrite("SWOT analysis", "actions", draft, {"addresses": action.addresses}, own, figures)
+        action.title, action.description = better.title, better.description
+        action.citations = merge_citations(action.citations, better.citations)
+
+
 def build(store: Store, project: str, model: Model, *, filters: SearchFilter | None = None) -> Swot:
     report = analyze(store, project, filters=filters)
     pains = sorted((t for t in report.themes if is_pain(t)), key=lambda t: (-t.reach, t.id))
@@ -150,9 +187,12 @@ def build(store: Store, project: str, model: Model, *, filters: SearchFilter | N
         verification,
         warnings,
     )["actions"]
+    narrator = Narrator(model, verification, warnings)
+    if model.can_generate:
+        _rewrite(narrator, store, project, report.themes, kept, actions, texts)
     return Swot(
         project=project,
-        engine_note=extractive_note(model.provider),
+        engine_note=engine_note(model),
         rules=RULES,
         strengths=kept["strengths"],
         weaknesses=kept["weaknesses"],
@@ -161,5 +201,5 @@ def build(store: Store, project: str, model: Model, *, filters: SearchFilter | N
         actions=actions,
         warnings=warnings,
         verification=verification,
-        provenance=Provenance(provider=model.provider, model=model.model, evidence_ids=sorted(cited)),
+        provenance=narrator.provenance(cited),
     )

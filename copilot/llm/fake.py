@@ -1,18 +1,34 @@
-"""A scripted model for tests: `enqueue` replies, then read back `history` to see what was sent."""
+"""A scripted model for tests: `enqueue` replies, then read back `history` to see what was sent.
+
+With no reply queued it asks its responder. `echo_draft`, the responder of `--provider fake`, answers with the
+draft the prompt carries: it runs prompts, fencing, verification and provenance end to end with no model.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 from copilot.llm.base import Completion, Message, ModelError, T, Usage, parse_json
+
+DRAFT_RE = re.compile(r"<<<(DATA-[0-9A-F]+) draft\n(.*?)\n\1>>>", re.S)
+Responder = Callable[[list[Message]], str]
+
+
+def echo_draft(messages: list[Message]) -> str:
+    found = DRAFT_RE.search(messages[0].content)
+    if found is None:
+        raise ModelError("the echo model found no draft in the prompt")
+    return found.group(2)
 
 
 class FakeModel:
     provider = "fake"
     can_generate = True
 
-    def __init__(self, model: str = "fake-model") -> None:
+    def __init__(self, model: str = "fake-model", responder: Responder | None = None) -> None:
         self.model = model
+        self.responder = responder
         self.history: list[list[Message]] = []
         self._replies: list[str | Exception] = []
 
@@ -23,6 +39,8 @@ class FakeModel:
     def _next(self, messages: list[Message]) -> str:
         self.history.append(list(messages))
         if not self._replies:
+            if self.responder is not None:
+                return self.responder(messages)
             raise ModelError("the fake model has no reply queued")
         reply = self._replies.pop(0)
         if isinstance(reply, Exception):

@@ -39,9 +39,9 @@ def get_model(settings: Settings, provider: str | None = None, model: str | None
 
         return OpenAIChatModel(settings, model)
     if name == "fake":
-        from copilot.llm.fake import FakeModel
+        from copilot.llm.fake import FakeModel, echo_draft
 
-        return FakeModel(model or "fake-model")
+        return FakeModel(model or "fake-echo", responder=echo_draft)
     if name == "local":
         from copilot.llm.local import LocalModel
 
