@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA ?= .copilot-demo
 
-.PHONY: setup demo test lint bench clean corpus
+.PHONY: setup demo test lint eval eval-report bench clean corpus
 
 setup: $(STAMP)
 
@@ -36,6 +36,16 @@ test: $(STAMP)
 	$(BIN)/ruff check copilot tests bench corpus evals
 	$(BIN)/python -m pytest -q
 
+## The eval suite on the sample corpus: extractive and fake, and local when llama_cpp and
+## COPILOT_LOCAL_MODEL_PATH are there. (make test runs the same eval as a test, and fails on any metric below its bar.)
+EVAL_PROVIDERS ?= extractive,fake$(shell test -n "$$COPILOT_LOCAL_MODEL_PATH" && $(BIN)/python -c 'import llama_cpp' 2>/dev/null && echo ,local)
+eval: $(STAMP)
+	COPILOT_DATA_DIR=.copilot-eval $(BIN)/copilot eval --provider $(EVAL_PROVIDERS) --out .copilot-eval/report
+
+## Refresh the committed report of the extractive engine (docs/eval/).
+eval-report: $(STAMP)
+	COPILOT_DATA_DIR=.copilot-eval $(BIN)/copilot eval --provider extractive --out docs/eval
+
 lint: $(STAMP)
 	$(BIN)/ruff check copilot tests bench corpus evals
 
@@ -53,4 +63,4 @@ corpus: $(STAMP)
 	$(BIN)/python evals/pii/make_planted.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DATA) .pytest_cache .ruff_cache bench/.work
+	rm -rf $(VENV) $(DEMO_DATA) .copilot-eval .pytest_cache .ruff_cache bench/.work

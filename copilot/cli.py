@@ -7,18 +7,18 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from copilot.errors import CopilotError
-from copilot.models import SearchFilter
+from copilot.models import DraftKind, SearchFilter
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="PM Copilot: evidence-backed product drafts.")
 records_app = typer.Typer(no_args_is_help=True, help="Look at single records.")
@@ -247,13 +247,6 @@ def themes(
         out.print(f"Taxonomy written to {save}; edit it and apply it with --taxonomy {save}", highlight=False)
 
 
-class DraftKind(StrEnum):
-    pain_points = "pain-points"
-    persona = "persona"
-    swot = "swot"
-    prd = "prd"
-
-
 @app.command()
 def draft(
     kind: Annotated[DraftKind, typer.Argument(help="Which document to draft.")],
@@ -269,26 +262,15 @@ def draft(
 ) -> None:
     """Draft a document from the evidence, verified before it is shown: every quote and number is checked."""
     from copilot.config import get_settings
-    from copilot.drafts import pain_points, personas, prd, swot
-    from copilot.drafts.render import pain_points_markdown, personas_markdown, prd_markdown, swot_markdown
+    from copilot.drafts import prd
+    from copilot.drafts.build import build_draft, draft_markdown
     from copilot.llm.registry import get_model
 
     with _errors(as_json):
         model = get_model(get_settings(), provider)
         filters = SearchFilter(segment=segment, plan=plan)
-        result: Any
-        if kind is DraftKind.swot:
-            result = swot.build(_store(), project, model, filters=filters)
-            markdown = swot_markdown(result)
-        elif kind is DraftKind.persona:
-            result = personas.build(_store(), project, model, filters=filters)
-            markdown = personas_markdown(result)
-        elif kind is DraftKind.prd:
-            result = prd.build(_store(), project, model, topic=topic, filters=filters)
-            markdown = prd_markdown(result)
-        else:
-            result = pain_points.build(_store(), project, model, filters=filters)
-            markdown = pain_points_markdown(result)
+        result: Any = build_draft(_store(), project, kind, model, topic=topic, filters=filters)
+        markdown = draft_markdown(result)
         if out_file:
             suffix = out_file.suffix.lower()
             if suffix == ".csv" and kind is not DraftKind.prd:
@@ -374,3 +356,40 @@ def records_get(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command("eval")
+def eval_(
+    suite: Annotated[list[str] | None, typer.Option(help="all (default), retrieval, themes, drafts, safety.")] = None,
+    provider: Annotated[str, typer.Option(help="Providers to draft with, comma-separated.")] = "extractive",
+    baseline: Annotated[Path | None, typer.Option(help="An earlier eval-report.json: show the change.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where eval-report.md and .json go.")] = Path("eval-out"),
+    thresholds: Annotated[Path | None, typer.Option(help="Bars (default: evals/thresholds.yaml).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Measure retrieval, themes, drafts and safety on the sample corpus; exit 1 when a metric is below its bar."""
+    from copilot.config import get_settings
+    from copilot.evals.runner import SUITES, run, write
+
+    with _errors(as_json):
+        wanted = [s for s in (suite or ["all"]) for s in (SUITES if s == "all" else [s])]
+        unknown = sorted(set(wanted) - set(SUITES))
+        if unknown:
+            raise CopilotError("bad_input", f"unknown suite {unknown[0]!r}; choose all, {', '.join(SUITES)}")
+        settings = get_settings()
+        eval_settings = settings.model_copy(update={"data_dir": settings.data_dir / "eval"})
+        providers = [p.strip() for p in provider.split(",") if p.strip()]
+        report = run(eval_settings, suites=wanted, providers=providers, baseline=baseline, thresholds=thresholds)
+        md, js = write(report, out_dir)
+    if as_json:
+        _emit_json(report)
+    else:
+        table = Table("metric", "provider", "value", "bar", "status")
+        for m in report.metrics:
+            table.add_row(m.name, m.provider, "–" if m.value is None else f"{m.value:.4g}", str(m.bar or "–"), m.status)
+        out.print(table)
+        out.print(f"Report: {md} and {js}", highlight=False)
+    for line in report.failures:
+        err.print(f"[red]below the bar:[/red] {escape(line)}", highlight=False)
+    if report.failures:
+        raise typer.Exit(1)

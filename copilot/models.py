@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -135,3 +136,12 @@ class ProjectStats(BaseModel):
     by_segment: dict[str, int]
     by_plan: dict[str, int]
     embedding_model: str
+
+
+class DraftKind(StrEnum):
+    """The documents the drafting engine writes."""
+
+    pain_points = "pain-points"
+    persona = "persona"
+    swot = "swot"
+    prd = "prd"

@@ -88,3 +88,19 @@ def demo(corpus_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COPILOT_DATA_DIR", str(corpus_data))
     reset_settings()
     return corpus_data
+
+
+@pytest.fixture(scope="session")
+def eval_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A data dir whose eval store (DATA/eval) holds the eval corpus, prepared once: `copilot eval` reuses it."""
+    data = tmp_path_factory.mktemp("eval-data")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COPILOT_DATA_DIR", str(data))
+    reset_settings()
+    from copilot.config import get_settings
+    from copilot.evals.runner import prepare
+
+    prepare(get_settings().model_copy(update={"data_dir": data / "eval"}))
+    mp.undo()
+    reset_settings()
+    yield data

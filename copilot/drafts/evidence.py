@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, TypeVar
 
@@ -10,6 +11,20 @@ from rapidfuzz import fuzz
 from copilot.analysis.segments import split
 from copilot.drafts.verify import Citation, Verification, check_item
 from copilot.ingest.identity import comparable
+from copilot.ingest.redact import PLACEHOLDERS
+
+_WORD_RE = re.compile(r"[a-z]{4,}")
+
+
+def topic_words(text: str) -> set[str]:
+    """Crude stems of the longer words: enough to tell whether two texts talk about the same thing."""
+    return {w[:6] for w in _WORD_RE.findall(text.lower())}
+
+
+def on_topic(keywords: list[str]) -> Callable[[str], bool]:
+    """Accepts a sentence that shares a word with these theme keywords."""
+    wanted = topic_words(" ".join(keywords))
+    return lambda sentence: bool(wanted & topic_words(sentence))
 
 
 def pick_sentences(
@@ -22,7 +37,12 @@ def pick_sentences(
     for rid, text in texts:
         for a, b in split(text):
             sentence = text[a:b]
-            if len(sentence.split()) < min_words or sentence.lstrip().startswith("#") or not accept(sentence):
+            if (
+                len(sentence.split()) < min_words
+                or sentence.lstrip().startswith("#")
+                or any(p in sentence for p in PLACEHOLDERS.values())  # contact details, not feedback
+                or not accept(sentence)
+            ):
                 continue
             key = comparable(sentence)
             if any(fuzz.partial_ratio(key, other) >= 85 for other in seen):

@@ -12,7 +12,7 @@ from collections import Counter
 
 from copilot.analysis.feedback import load_feedback
 from copilot.analysis.themes import analyze
-from copilot.drafts.evidence import pick_sentences
+from copilot.drafts.evidence import on_topic, pick_sentences
 from copilot.drafts.narrate import Narrator, engine_note, merge_citations
 from copilot.drafts.pain_points import is_pain
 from copilot.drafts.schema import Persona, PersonaChallenge, PersonaSet, Share, ThemeNarrative
@@ -81,7 +81,16 @@ def build(
             for i in idx
             if any(fs.ids[i] in set(themes[c.theme_id].record_ids) for c in challenges)
         ]
-        quotes = _sentences(challenge_texts, re.compile(r"\w"), 3)
+        quotes = [  # one per challenge, on its theme, from this role's own records
+            q
+            for c in challenges
+            for q in pick_sentences(
+                [(rid, text) for rid, text in challenge_texts if rid in set(themes[c.theme_id].record_ids)],
+                on_topic(themes[c.theme_id].keywords),
+                1,
+                min_words=5,
+            )
+        ]
         workarounds = _sentences([(fs.ids[i], fs.texts[i]) for i in idx], WORKAROUND_RE, 2)
         wishes = _sentences(challenge_texts, WISH_RE, 2)
         sizes = _shares([str(fs.metas[i].get("company_size", "")) for i in idx])

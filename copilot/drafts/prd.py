@@ -12,16 +12,16 @@ from pathlib import Path
 
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
-from copilot.drafts.evidence import keep_verified, pick_sentences
+from copilot.drafts.evidence import keep_verified, on_topic, pick_sentences, topic_words
 from copilot.drafts.narrate import Narrator, engine_note, merge_citations
 from copilot.drafts.pain_points import is_pain, theme_stats
 from copilot.drafts.personas import WISH_RE
 from copilot.drafts.schema import Prd, PrdItem, ThemeNarrative, UserStory
-from copilot.drafts.swot import _research_items, _words
+from copilot.drafts.swot import _research_items
 from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError
 from copilot.llm.base import Model
-from copilot.models import SearchFilter
+from copilot.models import RecordPublic, SearchFilter
 from copilot.store.chroma import Store
 from copilot.store.search import search
 
@@ -46,8 +46,14 @@ def pick_theme(store: Store, project: str, themes: list[ThemePublic], topic: str
 
 def _requests(texts: dict[str, str], keywords: list[str], limit: int) -> list[Citation]:
     """Requests in customers' own words that are about this theme (they share its key words)."""
-    topic = _words(" ".join(keywords))
-    return pick_sentences(texts.items(), lambda s: WISH_RE.search(s) and topic & _words(s), limit)
+    topic = topic_words(" ".join(keywords))
+    return pick_sentences(texts.items(), lambda s: WISH_RE.search(s) and topic & topic_words(s), limit)
+
+
+def _role_quote(members: dict[str, RecordPublic], role: str, keywords: list[str]) -> list[Citation]:
+    """A sentence on the theme from a record of this role, so a persona item cites its own people."""
+    own = [(rid, r.text) for rid, r in members.items() if r.metadata.get("role") == role]
+    return pick_sentences(own, on_topic(keywords), 1, min_words=6)
 
 
 def build(
@@ -81,6 +87,7 @@ def build(
         PrdItem(
             title=f"Not in scope: {t.label}",
             text=f"{t.label} is a separate pain point ({t.mentions} records) with its own PRD.",
+            statistics={"mentions": t.mentions},
             citations=[Citation(record_id=t.quotes[0].record_id, quote=t.quotes[0].text)],
         )
         for t in others
@@ -93,7 +100,8 @@ def build(
         PrdItem(
             title=r.value,
             text=f"{r.mentions} of their records mention it, {r.lift:.1f} times the overall share.",
-            citations=quotes[:1],
+            statistics={"mentions": r.mentions, "lift": r.lift},
+            citations=_role_quote(members, r.value, theme.keywords) or quotes[:1],
         )
         for r in roles
     ]
@@ -103,12 +111,13 @@ def build(
     for sub in subs[:6]:
         weight = sub.mentions / total
         priority = "must" if weight >= 0.25 else "should" if weight >= 0.1 else "could"
-        cite = next((q for q in quotes if any(w in q.quote.lower() for w in sub.keywords[:2])), quotes[0])
+        cite = next(iter(pick_sentences(texts.items(), on_topic(sub.keywords[:3]), 1, min_words=5)), quotes[0])
         requirements.append(
             PrdItem(
                 title=f"{priority.upper()}: address {sub.label}",
                 priority=priority,
                 text=f"{sub.mentions} records raise {sub.label}.",
+                statistics={"mentions": sub.mentions, "share_of_theme": round(weight, 4)},
                 citations=[cite],
             )
         )
@@ -148,9 +157,9 @@ def build(
         )
     risks: list[PrdItem] = []
     opportunities, threats, research = _research_items(store, project)
-    wanted = _words(" ".join(theme.keywords) + " " + " ".join(q.quote for q in quotes))
-    for item in sorted(threats, key=lambda i: -len(wanted & _words(i.description)))[:2]:
-        if len(wanted & _words(item.description)) >= 2:
+    wanted = topic_words(" ".join(theme.keywords) + " " + " ".join(q.quote for q in quotes))
+    for item in sorted(threats, key=lambda i: -len(wanted & topic_words(i.description)))[:2]:
+        if len(wanted & topic_words(item.description)) >= 2:
             risks.append(PrdItem(title="Competitive pressure", text=item.description, citations=item.citations))
     if s.trend == "growing":
         risks.append(
@@ -165,6 +174,7 @@ def build(
             title=f"Why does {k.value} over-index?",
             text=f"{k.value} ({k.column.replace('_', ' ')}) raises it {k.lift:.1f} times as often as "
             "everyone: is the cause different there?",
+            statistics={"lift": k.lift},
             citations=quotes[:1],
         )
         for k in s.over_indexes[:2]
@@ -178,6 +188,7 @@ def build(
                 if s.over_indexes
                 else "Roll out to everyone, watching the complaint share."
             ),
+            statistics={"lift": s.over_indexes[0].lift} if s.over_indexes else None,
             citations=quotes[:1],
         )
     ]
@@ -187,12 +198,7 @@ def build(
         | research
         | {c.record_id: store.get_record(project, c.record_id).text for item in non_goals for c in item.citations}
     )
-    figures = (
-        figures_of(s)
-        + figures_of([r.model_dump() for r in roles])
-        + [float(x.mentions) for x in subs]
-        + [float(t.mentions) for t in others]
-    )
+    figures = figures_of(s)
     verification = Verification()
     warnings: list[str] = []
     sections = {
@@ -208,7 +214,8 @@ def build(
     }
 
     def item_figures(item: PrdItem) -> list[float]:
-        return figures + figures_of([c.quote for c in item.citations])  # a quoted document supports its numbers
+        # An item's numbers come from the theme's statistics, its own, or the document it quotes.
+        return figures + figures_of(item.statistics) + figures_of([c.quote for c in item.citations])
 
     kept = keep_verified(sections, lambda i: f"{i.title} {i.text}", all_texts, item_figures, verification, warnings)
     stories = keep_verified(

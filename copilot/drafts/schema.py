@@ -169,6 +169,7 @@ class PrdItem(BaseModel):
     title: str
     text: str
     priority: Literal["must", "should", "could"] | None = None
+    statistics: dict[str, float] | None = Field(None, description="The item's own figures, besides the theme's.")
     citations: list[Citation]
 
 

@@ -12,7 +12,7 @@ import re
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.segments import split
 from copilot.analysis.themes import analyze
-from copilot.drafts.evidence import keep_verified
+from copilot.drafts.evidence import keep_verified, topic_words
 from copilot.drafts.narrate import Narrator, engine_note, merge_citations
 from copilot.drafts.pain_points import is_pain, theme_stats
 from copilot.drafts.schema import Swot, SwotAction, SwotItem, ThemeNarrative
@@ -32,15 +32,11 @@ OPPORTUNITY_RE = re.compile(
     r"increasing(?:ly)?|most requested|shorten|spend)\b",
     re.I,
 )
-_WORD_RE = re.compile(r"[a-z]{4,}")
 RULES = (
     "threat: a research sentence about a competitor's move or a squeeze (launches, offers, cuts its price, "
     "winning, consolidation); opportunity: one about growth, demand or an unmet need"
 )
 
-
-def _words(text: str) -> set[str]:
-    return {w[:6] for w in _WORD_RE.findall(text.lower())}
 
 
 def classify(sentence: str) -> str | None:
@@ -100,9 +96,9 @@ def _actions(weaknesses: list[SwotItem], outside: list[SwotItem]) -> list[SwotAc
     """Pair each weakness with the threat or opportunity that shares most of its vocabulary."""
     actions: list[SwotAction] = []
     for w in weaknesses:
-        wanted = _words(w.title + " " + " ".join(c.quote for c in w.citations))
-        best = max(outside, key=lambda o: len(wanted & _words(o.description)), default=None)
-        if best is None or len(wanted & _words(best.description)) < 2:
+        wanted = topic_words(w.title + " " + " ".join(c.quote for c in w.citations))
+        best = max(outside, key=lambda o: len(wanted & topic_words(o.description)), default=None)
+        if best is None or len(wanted & topic_words(best.description)) < 2:
             continue
         reach = int(w.statistics["reach"]) if w.statistics else 0
         actions.append(

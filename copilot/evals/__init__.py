@@ -1,0 +1,1 @@
+"""The eval suite: cases are data under evals/, metrics are code here, and the same suite runs on any provider."""

@@ -1,0 +1,170 @@
+"""`copilot eval`: ingest the sample corpus and the safety cases into an eval store, run the suites on each
+provider, judge every metric against evals/thresholds.yaml, and write a Markdown and a JSON report."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from copilot.analysis.themes import analyze
+from copilot.config import Settings
+from copilot.drafts.build import build_draft, draft_markdown
+from copilot.evals import cases, draft_quality, retrieval, safety, theme_quality
+from copilot.evals.judge import judge_support
+from copilot.evals.report import apply_baseline, judge, load_thresholds, markdown
+from copilot.evals.schema import EvalReport, Metric
+from copilot.ingest.pipeline import ingest
+from copilot.llm.base import Completion, Message, Model, T
+from copilot.llm.registry import get_model
+from copilot.store import open_store
+from copilot.store.chroma import Store
+
+SUITES = ("retrieval", "themes", "drafts", "safety")
+PROJECT = "eval"
+INPUTS = (cases.CORPUS_DIR / "data", cases.EVALS_DIR / "safety" / "injected_tickets.jsonl")
+
+
+class RecordingModel:
+    """Passes calls through to a model and keeps every prompt, so safety can check what left the building."""
+
+    def __init__(self, model: Model) -> None:
+        self.inner = model
+        self.provider, self.model, self.can_generate = model.provider, model.model, model.can_generate
+        self.prompts: list[str] = []
+
+    def _keep(self, messages: list[Message]) -> None:
+        self.prompts.append("\n".join(m.content for m in messages))
+
+    def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
+        self._keep(messages)
+        return self.inner.generate(messages, max_tokens=max_tokens)
+
+    def generate_json(
+        self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
+    ) -> tuple[T, Completion]:
+        self._keep(messages)
+        return self.inner.generate_json(messages, schema, max_tokens=max_tokens)
+
+    def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]:
+        self._keep(messages)
+        return self.inner.stream(messages, max_tokens=max_tokens)
+
+
+def _case_name(case: cases.DraftCase, seen: set[str]) -> str:
+    name = case.artifact.value
+    while name in seen:
+        name = f"{name}+"
+    seen.add(name)
+    return name
+
+
+def _drafts(
+    store: Store, settings: Settings, provider: str, truth: dict, want_metrics: bool
+) -> tuple[list[Metric], list[str], list[str]]:
+    model = RecordingModel(get_model(settings, provider))
+    themes = analyze(store, PROJECT)
+    metrics: list[Metric] = []
+    outputs: list[str] = []
+    seen: set[str] = set()
+    for case in cases.draft_cases():
+        name = _case_name(case, seen)
+        started = time.perf_counter()
+        draft = build_draft(store, PROJECT, case.artifact, model, topic=case.topic)
+        seconds = time.perf_counter() - started
+        doc = draft.model_dump(mode="json")
+        outputs += [json.dumps(doc), draft_markdown(draft)]
+        if not want_metrics:
+            continue
+        metrics += draft_quality.fidelity(store, PROJECT, doc, name, provider)
+        if name == "pain-points":
+            metrics.append(draft_quality.pain_point_coverage(doc, themes, truth, provider))
+        elif name == "swot":
+            metrics.append(draft_quality.market_fact_coverage(doc, truth, provider))
+        elif name == "persona":
+            metrics.append(draft_quality.persona_fidelity(store, PROJECT, doc, provider))
+        elif case.artifact.value == "prd":
+            metrics.append(draft_quality.prd_completeness(doc, name, provider))
+        if model.can_generate:
+            claimed = [i for i in draft_quality.items(doc) if i["citations"]]
+            metrics.append(
+                judge_support(
+                    model,
+                    [draft_quality.prose(i) for i in claimed],
+                    [" ".join(c["quote"] for c in i["citations"]) for i in claimed],
+                    name,
+                )
+            )
+        p = doc["provenance"]
+        metrics += [
+            Metric(
+                suite="drafts",
+                name=f"drafts.{name}.items_dropped",
+                provider=provider,
+                value=doc["verification"]["items_dropped"],
+                detail="; ".join(doc["warnings"])[:300],
+            ),
+            Metric(suite="drafts", name=f"drafts.{name}.seconds", provider=provider, value=round(seconds, 2)),
+            Metric(
+                suite="drafts",
+                name=f"drafts.{name}.tokens",
+                provider=provider,
+                value=p["tokens"]["prompt"] + p["tokens"]["completion"],
+                detail=f"prompt {p['tokens']['prompt']}, completion {p['tokens']['completion']}",
+            ),
+            Metric(suite="drafts", name=f"drafts.{name}.cost_usd", provider=provider, value=p["cost_usd"]),
+        ]
+    return metrics, outputs, model.prompts
+
+
+def prepare(settings: Settings) -> Store:
+    """The eval store: the sample corpus and the safety cases, ingested (idempotently) into its own data dir."""
+    store = open_store(settings)
+    ingest(store, list(INPUTS), PROJECT)
+    return store
+
+
+def run(
+    settings: Settings,
+    *,
+    suites: list[str],
+    providers: list[str],
+    baseline: Path | None = None,
+    thresholds: Path | None = None,
+) -> EvalReport:
+    started = time.perf_counter()
+    store = prepare(settings)
+    truth = cases.truth()
+    metrics: list[Metric] = []
+    if "retrieval" in suites:
+        metrics += retrieval.evaluate(store, PROJECT, cases.retrieval_cases(), truth)
+    if "themes" in suites:
+        metrics += theme_quality.evaluate(analyze(store, PROJECT), truth)
+    outputs: dict[str, list[str]] = {}
+    prompts: dict[str, list[str]] = {}
+    if "drafts" in suites or "safety" in suites:
+        for provider in providers:
+            found, outputs[provider], prompts[provider] = _drafts(store, settings, provider, truth, "drafts" in suites)
+            metrics += found
+    if "safety" in suites:
+        metrics += safety.evaluate(store, PROJECT, cases.safety_cases(), outputs, prompts)
+    failures = judge(metrics, load_thresholds(thresholds) if thresholds else load_thresholds())
+    if baseline is not None:
+        apply_baseline(metrics, baseline)
+    return EvalReport(
+        suites=[s for s in SUITES if s in suites],
+        providers=providers,
+        corpus="corpus/data + evals/safety/injected_tickets.jsonl",
+        seconds=round(time.perf_counter() - started, 1),
+        metrics=metrics,
+        failures=failures,
+    )
+
+
+def write(report: EvalReport, out: Path) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    md, js = out / "eval-report.md", out / "eval-report.json"
+    md.write_text(markdown(report), encoding="utf-8")
+    js.write_text(report.model_dump_json(indent=2), encoding="utf-8")
+    return md, js
