@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA ?= .copilot-demo
 
-.PHONY: setup demo test lint eval eval-report bench clean corpus
+.PHONY: setup demo test lint eval eval-report bench clean corpus docker-check
 
 setup: $(STAMP)
 
@@ -46,6 +46,16 @@ eval: $(STAMP)
 eval-report: $(STAMP)
 	COPILOT_DATA_DIR=.copilot-eval $(BIN)/copilot eval --provider extractive --out docs/eval
 
+## The Docker image's install and start steps (docker/install.sh, docker/start.sh) in a fresh venv, then a request
+## to /readyz: no Docker engine runs here, so this proves the same commands instead. hadolint runs in the tests.
+docker-check:
+	rm -rf .docker-check
+	sh docker/install.sh .docker-check/venv $(CURDIR)
+	VENV=.docker-check/venv COPILOT_DATA_DIR=.docker-check/data COPILOT_API_KEYS=check COPILOT_PORT=8765 \
+		sh docker/start.sh > .docker-check/server.log 2>&1 & echo $$! > .docker-check/pid
+	for i in $$(seq 1 60); do curl -sf http://127.0.0.1:8765/readyz && break; sleep 1; done; \
+		ok=$$?; kill $$(cat .docker-check/pid); exit $$ok
+
 lint: $(STAMP)
 	$(BIN)/ruff check copilot tests bench corpus evals
 
@@ -56,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_throughput.py
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/pii_recall.py
+	$(BIN)/python bench/api_chat.py
 
 ## Regenerate the sample corpus and its truth file (deterministic).
 corpus: $(STAMP)
@@ -63,4 +74,4 @@ corpus: $(STAMP)
 	$(BIN)/python evals/pii/make_planted.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_DATA) .copilot-eval .pytest_cache .ruff_cache bench/.work
+	rm -rf $(VENV) $(DEMO_DATA) .copilot-eval .docker-check .pytest_cache .ruff_cache bench/.work

@@ -393,3 +393,27 @@ def eval_(
         err.print(f"[red]below the bar:[/red] {escape(line)}", highlight=False)
     if report.failures:
         raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Processes; more than one needs a Chroma server.")] = 1,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from copilot.config import get_settings
+
+    with _errors(False):
+        settings = get_settings()
+        if host not in ("127.0.0.1", "localhost", "::1") and not settings.api_key_list:
+            raise CopilotError("config", f"listening on {host} needs COPILOT_API_KEYS (comma-separated bearer tokens)")
+        if workers > 1 and not settings.chroma_url:
+            raise CopilotError(
+                "config",
+                "several workers need a Chroma server (COPILOT_CHROMA_URL): the embedded store is one process's",
+            )
+    uvicorn.run("copilot.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", proxy_headers=True)

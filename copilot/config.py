@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     )
     lock_timeout_s: float = Field(default=600.0, ge=0, description="How long an ingest waits for another writer.")
     near_duplicate_ratio: float = Field(default=90.0, ge=50, le=100, description="rapidfuzz ratio for near-dups.")
+    api_keys: SecretStr | None = Field(
+        default=None, description="Comma-separated bearer tokens for the HTTP API. Unset: no auth, loopback only."
+    )
+    rate_limit: str = Field(default="120/minute", description="Requests per API key (or client), e.g. 10/second.")
+    max_upload_mb: float = Field(default=100.0, gt=0, description="Largest request body the API accepts (413 above).")
+    sync_ingest_mb: float = Field(default=2.0, ge=0, description="Uploads this small are ingested in the request.")
+    cors_origins: str = Field(default="", description="Comma-separated origins allowed by CORS; empty: none.")
 
     @property
     def chroma_path(self) -> Path:
@@ -52,6 +59,16 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def service_db(self) -> Path:
+        """SQLite file of the service: conversations, jobs and feedback."""
+        return self.data_dir / "service.sqlite"
+
+    @property
+    def api_key_list(self) -> list[str]:
+        raw = self.api_keys.get_secret_value() if self.api_keys else ""
+        return [k.strip() for k in raw.split(",") if k.strip()]
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from copilot.drafts import pain_points, personas, prd, swot
 from copilot.drafts.render import pain_points_markdown, personas_markdown, prd_markdown, swot_markdown
 from copilot.drafts.schema import PainPointSummary, PersonaSet, Prd, Swot
@@ -39,3 +42,16 @@ def draft_markdown(draft: Draft) -> str:
     if isinstance(draft, Prd):
         return prd_markdown(draft)
     return pain_points_markdown(draft)
+
+
+def citations_of(doc: Any) -> Iterator[dict[str, str]]:
+    """Every citation in a draft's JSON, wherever it sits (items, quotes, counter-evidence, workarounds)."""
+    if isinstance(doc, dict):
+        if "record_id" in doc and "quote" in doc:
+            yield doc
+        else:
+            for value in doc.values():
+                yield from citations_of(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            yield from citations_of(value)

@@ -17,6 +17,7 @@ import numpy as np
 import Stemmer
 
 from copilot.analysis.schema import ThemesReport
+from copilot.drafts.build import citations_of
 from copilot.drafts.verify import figures_of, number_supported, numbers_in, quote_supported
 from copilot.evals.schema import Metric
 from copilot.store.chroma import Store
@@ -64,18 +65,6 @@ def items(doc: Any) -> Iterator[dict[str, Any]]:
     elif isinstance(doc, list):
         for value in doc:
             yield from items(value)
-
-
-def citations(doc: Any) -> Iterator[dict[str, str]]:
-    if isinstance(doc, dict):
-        if "record_id" in doc and "quote" in doc:
-            yield doc
-        else:
-            for value in doc.values():
-                yield from citations(value)
-    elif isinstance(doc, list):
-        for value in doc:
-            yield from citations(value)
 
 
 def prose(item: dict[str, Any]) -> str:
@@ -139,7 +128,7 @@ def support(store: Store, claims: list[str], evidence: list[str], labels: frozen
 
 
 def fidelity(store: Store, project: str, doc: dict[str, Any], name: str, provider: str) -> list[Metric]:
-    cited = list(citations(doc))
+    cited = list(citations_of(doc))
     texts = {r.id: r.text for r in store.get_records(project, sorted({c["record_id"] for c in cited})).values()}
     good_quotes = sum(
         1 for c in cited if c["record_id"] in texts and quote_supported(c["quote"], texts[c["record_id"]])

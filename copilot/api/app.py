@@ -1,0 +1,111 @@
+"""The FastAPI app: `copilot serve` runs it with uvicorn (`create_app` is the factory for several workers)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from copilot.api import chat_routes, errors, routes
+from copilot.api.job_handlers import handlers
+from copilot.api.security import BodyLimit, Guard
+from copilot.api.state import State
+from copilot.chat.history import History
+from copilot.config import Settings, get_settings
+from copilot.jobs import Jobs, Worker
+
+log = logging.getLogger("copilot.api")
+REQUESTS = Counter("copilot_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("copilot_http_request_seconds", "Time to the response headers", ["route"])
+
+
+class Measure:
+    """Request count and time to the response headers, by route template (pure ASGI: streams pass untouched)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                route = getattr(scope.get("route"), "path", "unmatched")
+                LATENCY.labels(route).observe(time.perf_counter() - started)
+                REQUESTS.labels(scope["method"], route, str(message["status"])).inc()
+            await send(message)
+
+        await self.app(scope, receive, timed)
+
+
+def create_app(settings: Settings | None = None, *, worker: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from copilot.store import open_store
+
+        s: State = app.state.copilot
+        s.store = open_store(settings)
+        for note in s.jobs.recover():
+            log.warning("job recovered after a restart: %s", note)
+        if worker:
+            s.worker = Worker(s.jobs, handlers(s.store, settings))
+            s.worker.start()
+        yield
+        if s.worker:
+            s.worker.stop()
+
+    app = FastAPI(
+        title="PM Copilot",
+        version="0.1.0",
+        description="Evidence-backed product drafts from customer feedback. Every endpoint but /healthz, "
+        "/readyz and /metrics takes `Authorization: Bearer KEY` when COPILOT_API_KEYS is set.",
+        lifespan=lifespan,
+    )
+    app.state.copilot = State(
+        settings=settings,
+        store=None,
+        jobs=Jobs(settings.service_db, settings.data_dir / "jobs"),
+        history=History(settings.service_db),
+        guard=Guard(settings),
+    )
+    errors.install(app)
+    app.include_router(routes.router)
+    app.include_router(chat_routes.router)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(BodyLimit, max_bytes=int(settings.max_upload_mb * 1_000_000))
+
+    app.add_middleware(Measure)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz(request: Request) -> JSONResponse:
+        s: State = request.app.state.copilot
+        try:
+            projects = len(s.store.projects())
+        except Exception as exc:  # noqa: BLE001 - not ready, whatever the store says
+            return JSONResponse({"status": "unavailable", "detail": f"store: {type(exc).__name__}"}, 503)
+        mode = "server" if s.settings.chroma_url else "embedded"
+        return JSONResponse({"status": "ready", "store": mode, "projects": projects})
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
