@@ -53,8 +53,8 @@ docker-check:
 	sh docker/install.sh .docker-check/venv $(CURDIR)
 	VENV=.docker-check/venv COPILOT_DATA_DIR=.docker-check/data COPILOT_API_KEYS=check COPILOT_PORT=8765 \
 		sh docker/start.sh > .docker-check/server.log 2>&1 & echo $$! > .docker-check/pid
-	for i in $$(seq 1 60); do curl -sf http://127.0.0.1:8765/readyz && break; sleep 1; done; \
-		ok=$$?; kill $$(cat .docker-check/pid); exit $$ok
+	ok=1; for i in $$(seq 1 60); do if curl -sf http://127.0.0.1:8765/readyz; then ok=0; break; fi; sleep 1; done; \
+		kill $$(cat .docker-check/pid); [ $$ok = 0 ] || cat .docker-check/server.log; exit $$ok
 
 lint: $(STAMP)
 	$(BIN)/ruff check copilot tests bench corpus evals
