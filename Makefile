@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/pii_recall.py
 	$(BIN)/python bench/api_chat.py
+	$(BIN)/python bench/summarize_rows.py
 
 ## Regenerate the sample corpus and its truth file (deterministic).
 corpus: $(STAMP)

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -358,62 +357,4 @@ if __name__ == "__main__":
     app()
 
 
-@app.command("eval")
-def eval_(
-    suite: Annotated[list[str] | None, typer.Option(help="all (default), retrieval, themes, drafts, safety.")] = None,
-    provider: Annotated[str, typer.Option(help="Providers to draft with, comma-separated.")] = "extractive",
-    baseline: Annotated[Path | None, typer.Option(help="An earlier eval-report.json: show the change.")] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where eval-report.md and .json go.")] = Path("eval-out"),
-    thresholds: Annotated[Path | None, typer.Option(help="Bars (default: evals/thresholds.yaml).")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Measure retrieval, themes, drafts and safety on the sample corpus; exit 1 when a metric is below its bar."""
-    from copilot.config import get_settings
-    from copilot.evals.runner import SUITES, run, write
-
-    with _errors(as_json):
-        wanted = [s for s in (suite or ["all"]) for s in (SUITES if s == "all" else [s])]
-        unknown = sorted(set(wanted) - set(SUITES))
-        if unknown:
-            raise CopilotError("bad_input", f"unknown suite {unknown[0]!r}; choose all, {', '.join(SUITES)}")
-        settings = get_settings()
-        eval_settings = settings.model_copy(update={"data_dir": settings.data_dir / "eval"})
-        providers = [p.strip() for p in provider.split(",") if p.strip()]
-        report = run(eval_settings, suites=wanted, providers=providers, baseline=baseline, thresholds=thresholds)
-        md, js = write(report, out_dir)
-    if as_json:
-        _emit_json(report)
-    else:
-        table = Table("metric", "provider", "value", "bar", "status")
-        for m in report.metrics:
-            table.add_row(m.name, m.provider, "–" if m.value is None else f"{m.value:.4g}", str(m.bar or "–"), m.status)
-        out.print(table)
-        out.print(f"Report: {md} and {js}", highlight=False)
-    for line in report.failures:
-        err.print(f"[red]below the bar:[/red] {escape(line)}", highlight=False)
-    if report.failures:
-        raise typer.Exit(1)
-
-
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Processes; more than one needs a Chroma server.")] = 1,
-) -> None:
-    """Run the HTTP API (OpenAPI docs at /docs)."""
-    import uvicorn
-
-    from copilot.config import get_settings
-
-    with _errors(False):
-        settings = get_settings()
-        if host not in ("127.0.0.1", "localhost", "::1") and not settings.api_key_list:
-            raise CopilotError("config", f"listening on {host} needs COPILOT_API_KEYS (comma-separated bearer tokens)")
-        if workers > 1 and not settings.chroma_url:
-            raise CopilotError(
-                "config",
-                "several workers need a Chroma server (COPILOT_CHROMA_URL): the embedded store is one process's",
-            )
-    uvicorn.run("copilot.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=True)
+from copilot import cli_services  # noqa: E402,F401 - registers serve, eval and summarize

@@ -15,6 +15,7 @@ from copilot.ingest.pipeline import ingest
 from copilot.store import open_store
 from tests.api_server import api_server
 from tests.conftest import write
+from tests.openai_server import chat_server
 from tests.test_themes import _rows
 
 KEY = "test-key-0123456789"
@@ -142,12 +143,23 @@ def test_a_small_upload_is_ingested_at_once_and_a_large_one_becomes_a_job(tmp_pa
 def test_a_batch_job_runs_to_a_downloadable_report(tmp_path: Path) -> None:
     csv, _ = _rows(5, 40)
     with api_server(settings_for(tmp_path)) as url:
-        r = httpx.post(f"{url}/v1/projects/survey/batch", headers=AUTH, files={"files": ("dump.csv", csv, "text/csv")})
+        r = httpx.post(f"{url}/v1/projects/survey/batch", headers=AUTH, files={"file": ("dump.csv", csv, "text/csv")},
+                       data={"by": "segment"})
         assert r.status_code == 202
         done = _wait(url, r.json()["job"]["id"])
-        assert done["status"] == "done" and done["summary"]["pain_points"] >= 2 and done["progress"]["stage"] == "done"
+        assert done["status"] == "done" and done["summary"]["themes"] >= 3 and done["progress"]["stage"] == "done"
+        assert done["summary"]["records"] > 100 and done["summary"]["model_calls"] == 0
         md = httpx.get(f"{url}{done['result_url']}", headers=AUTH, params={"format": "md"})
-        assert md.headers["content-type"].startswith("text/markdown") and "# Top pain points: survey" in md.text
+        assert md.headers["content-type"].startswith("text/markdown") and "# What dump.csv says" in md.text
+        page = httpx.get(f"{url}{done['result_url']}", headers=AUTH, params={"format": "html"})
+        assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text and "By segment" in md.text
+    with chat_server([]) as (model_url, requests), api_server(
+        settings_for(tmp_path / "paid", openai_base_url=model_url, openai_api_key="sk-test")
+    ) as url:
+        paid = httpx.post(f"{url}/v1/projects/survey2/batch", headers=AUTH, data={"provider": "openai"},
+                          files={"file": ("dump.csv", csv, "text/csv")})
+        failed = _wait(url, paid.json()["job"]["id"])  # no max_cost: a paid provider is refused, not run
+        assert failed["status"] == "failed" and "send max_cost" in failed["error"] and requests == []
         assert httpx.get(f"{url}/v1/jobs/job_nope", headers=AUTH).status_code == 404
 
 

@@ -77,14 +77,18 @@ async def ingest_files(
 @router.post("/projects/{project}/batch", status_code=202, response_model=JobAccepted)
 async def batch(
     project: str,
-    files: Annotated[list[UploadFile], File()],
+    file: Annotated[UploadFile, File(description="A survey dump: CSV or XLSX.")],
     s: Annotated[State, Depends(state)],
-    provider: Annotated[str | None, Form()] = None,
+    provider: Annotated[Literal["extractive", "openai", "local", "fake"] | None, Form()] = None,
+    by: Annotated[str | None, Form(description="Compare themes across this column.")] = None,
+    max_cost: Annotated[float | None, Form(ge=0, description="Allow paid model calls up to this (USD).")] = None,
 ) -> Any:
-    """A survey dump summarised in the background: returns a job; its result is the report."""
+    """A survey dump summarised in the background (as `copilot summarize`): returns a job; its result is the
+    report as HTML, Markdown or JSON."""
     _project(project)
-    paths, _ = await _save_uploads(s, files)
-    job = s.jobs.submit("batch", project, {"files": [str(p) for p in paths], "provider": provider})
+    paths, _ = await _save_uploads(s, [file])
+    params = {"files": [str(p) for p in paths], "provider": provider, "by": by, "max_cost": max_cost}
+    job = s.jobs.submit("batch", project, params)
     return {"job": job.public()}
 
 
@@ -95,7 +99,7 @@ def job_status(job_id: str, s: Annotated[State, Depends(state)]) -> dict[str, An
 
 @router.get("/jobs/{job_id}/result")
 def job_result(
-    job_id: str, s: Annotated[State, Depends(state)], format: Annotated[Literal["json", "md"], Query()] = "json"
+    job_id: str, s: Annotated[State, Depends(state)], format: Annotated[Literal["json", "md", "html"], Query()] = "json"
 ) -> Response:  # noqa: A002
     job = s.jobs.get(job_id)
     if job.status != "done":
@@ -103,7 +107,7 @@ def job_result(
     path = s.jobs.result_dir(job_id) / f"result.{format}"
     if not path.exists():
         raise CopilotError("not_found", f"job {job_id} has no {format} result")
-    media = "application/json" if format == "json" else "text/markdown"
+    media = {"json": "application/json", "md": "text/markdown", "html": "text/html"}[format]
     return FileResponse(path, media_type=media, filename=f"{job_id}.{format}")
 
 

@@ -57,11 +57,15 @@ def ask_verified(
     check: Callable[[T], list[str]],
     report: Verification,
     usage: list[Usage],
+    repair: bool = True,
+    on_attempt: Callable[[], None] | None = None,
 ) -> tuple[T | None, list[str]]:
-    """Ask for `schema`, verify the reply, and give one repair round with the failures fed back.
-    Returns the verified reply, or None with the last failures."""
+    """Ask for `schema`, verify the reply, and (unless `repair` is False) give one repair round with the
+    failures fed back. Returns the verified reply, or None with the last failures."""
     failures: list[str] = []
-    for attempt in range(2):
+    for attempt in range(2 if repair else 1):
+        if on_attempt is not None:
+            on_attempt()
         try:
             reply, completion = model.generate_json(messages, schema)
             usage.append(completion.usage)

@@ -8,6 +8,7 @@ evidence pack, verified, repaired once with its failures fed back, and dropped w
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from copilot.analysis import sentiment
 from copilot.analysis.schema import ThemePublic
@@ -67,18 +68,28 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
-def extractive_text(label: str, s: PainPointStats) -> tuple[str, str]:
+class Nouns(NamedTuple):
+    records: str = "feedback records"
+    people: str = "customers"
+    whole: str = "all feedback"
+
+
+FEEDBACK = Nouns()
+SURVEY = Nouns("responses", "respondents", "the answers to this question")
+
+
+def extractive_text(label: str, s: PainPointStats, nouns: Nouns = FEEDBACK) -> tuple[str, str]:
     """Title and description from the statistics alone, so every number in them is a computed figure."""
     parts = [
-        f"{s.mentions} feedback records from {s.reach} customers mention {label} "
-        f"({_pct(s.share)} of all feedback; {s.interval_level:.0%} interval {_pct(s.share_ci[0])} to "
+        f"{s.mentions} {nouns.records} from {s.reach} {nouns.people} mention {label} "
+        f"({_pct(s.share)} of {nouns.whole}; {s.interval_level:.0%} interval {_pct(s.share_ci[0])} to "
         f"{_pct(s.share_ci[1])})."
     ]
     if s.trend in ("growing", "fading"):
         parts.append(f"Its share is {s.trend} over the period (trend test, p < {s.significance_level}).")
     elif s.trend == "stable":
         parts.append("Its share holds steady over the period.")
-    parts.append(f"{_pct(s.complaint_share)} of these records are complaints.")
+    parts.append(f"{_pct(s.complaint_share)} of these {nouns.records} are complaints.")
     if s.over_indexes:
         top = s.over_indexes[0]
         parts.append(
@@ -86,10 +97,10 @@ def extractive_text(label: str, s: PainPointStats) -> tuple[str, str]:
             "overall share."
         )
     if s.churn_intent:
-        talk = "record talks" if s.churn_intent == 1 else "records talk"
+        talk = "of them talks" if s.churn_intent == 1 else "of them talk"
         parts.append(f"{s.churn_intent} {talk} about leaving or switching.")
     if s.customers_with_mrr:
-        parts.append(f"Customers raising it account for ${s.mrr_at_stake:,.2f} in monthly revenue.")
+        parts.append(f"{nouns.people.capitalize()} raising it account for ${s.mrr_at_stake:,.2f} in monthly revenue.")
     return label[:1].upper() + label[1:], " ".join(parts)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from copilot.analysis.themes import analyze
@@ -16,7 +15,7 @@ from copilot.evals.judge import judge_support
 from copilot.evals.report import apply_baseline, judge, load_thresholds, markdown
 from copilot.evals.schema import EvalReport, Metric
 from copilot.ingest.pipeline import ingest
-from copilot.llm.base import Completion, Message, Model, T
+from copilot.llm.recording import RecordingModel
 from copilot.llm.registry import get_model
 from copilot.store import open_store
 from copilot.store.chroma import Store
@@ -24,32 +23,6 @@ from copilot.store.chroma import Store
 SUITES = ("retrieval", "themes", "drafts", "safety")
 PROJECT = "eval"
 INPUTS = (cases.CORPUS_DIR / "data", cases.EVALS_DIR / "safety" / "injected_tickets.jsonl")
-
-
-class RecordingModel:
-    """Passes calls through to a model and keeps every prompt, so safety can check what left the building."""
-
-    def __init__(self, model: Model) -> None:
-        self.inner = model
-        self.provider, self.model, self.can_generate = model.provider, model.model, model.can_generate
-        self.prompts: list[str] = []
-
-    def _keep(self, messages: list[Message]) -> None:
-        self.prompts.append("\n".join(m.content for m in messages))
-
-    def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
-        self._keep(messages)
-        return self.inner.generate(messages, max_tokens=max_tokens)
-
-    def generate_json(
-        self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
-    ) -> tuple[T, Completion]:
-        self._keep(messages)
-        return self.inner.generate_json(messages, schema, max_tokens=max_tokens)
-
-    def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]:
-        self._keep(messages)
-        return self.inner.stream(messages, max_tokens=max_tokens)
 
 
 def _case_name(case: cases.DraftCase, seen: set[str]) -> str:

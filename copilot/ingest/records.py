@@ -79,6 +79,12 @@ def infer_kind(name: str, mapping: ColumnMapping | None, explicit: str | None, *
     return "feedback"
 
 
+def metadata_key(column: str) -> str:
+    """The metadata key a segment column's values are stored under: its role when it has one, else its name."""
+    role = header_role(column)
+    return role if role in ("segment", "plan", "role", "company_size") else _extra_key(column)
+
+
 def _extra_key(column: str) -> str:
     key = normalize_header(column).replace(" ", "_") or "column"
     return f"x_{key}" if key in _RESERVED else key
