@@ -29,6 +29,9 @@ def eval_(
     baseline: Annotated[Path | None, typer.Option(help="An earlier eval-report.json: show the change.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where eval-report.md and .json go.")] = Path("eval-out"),
     thresholds: Annotated[Path | None, typer.Option(help="Bars (default: evals/thresholds.yaml).")] = None,
+    feedback: Annotated[
+        str | None, typer.Option(help="Also score retrieval on this project's Slack answers rated helpful.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Measure retrieval, themes, drafts and safety on the sample corpus; exit 1 when a metric is below its bar."""
@@ -43,7 +46,14 @@ def eval_(
         settings = get_settings()
         eval_settings = settings.model_copy(update={"data_dir": settings.data_dir / "eval"})
         providers = [p.strip() for p in provider.split(",") if p.strip()]
-        report = run(eval_settings, suites=wanted, providers=providers, baseline=baseline, thresholds=thresholds)
+        report = run(
+            eval_settings,
+            suites=wanted,
+            providers=providers,
+            baseline=baseline,
+            thresholds=thresholds,
+            feedback=(settings, feedback) if feedback else None,
+        )
         md, js = write(report, out_dir)
     if as_json:
         _emit_json(report)
@@ -177,3 +187,27 @@ def summarize(
     for row in report.skipped[:10]:
         err.print(f"[yellow]skipped[/yellow] {escape(row.locator)}: {escape(row.reason)}", highlight=False)
     out.print("Report: " + ", ".join(str(p) for p in paths), highlight=False)
+
+
+@app.command()
+def slack() -> None:
+    """Run the Slack bot over Socket Mode (COPILOT_SLACK_APP_TOKEN and COPILOT_SLACK_BOT_TOKEN); without an app
+    token, mount it in `copilot serve` through the Events API instead (COPILOT_SLACK_SIGNING_SECRET)."""
+    from copilot.config import get_settings
+
+    with _errors(False):
+        settings = get_settings()
+        if not (settings.slack_app_token and settings.slack_bot_token):
+            raise CopilotError(
+                "config",
+                "Socket Mode needs COPILOT_SLACK_APP_TOKEN (xapp-…) and COPILOT_SLACK_BOT_TOKEN (xoxb-…); for the "
+                "Events API set COPILOT_SLACK_SIGNING_SECRET and run `copilot serve` (it serves /slack/events)",
+            )
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        from copilot.slack.bot import Bot
+        from copilot.store import open_store
+
+        bot = Bot(settings, open_store(settings))
+        out.print("PM Copilot is listening on Slack (Socket Mode). Ctrl-C stops it.")
+        SocketModeHandler(bot.app, settings.slack_app_token.get_secret_value()).start()

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(default=100.0, gt=0, description="Largest request body the API accepts (413 above).")
     sync_ingest_mb: float = Field(default=2.0, ge=0, description="Uploads this small are ingested in the request.")
     cors_origins: str = Field(default="", description="Comma-separated origins allowed by CORS; empty: none.")
+    slack_bot_token: SecretStr | None = Field(default=None, description="xoxb-… token of the Slack app.")
+    slack_signing_secret: SecretStr | None = Field(default=None, description="Checks every Events API request.")
+    slack_app_token: SecretStr | None = Field(default=None, description="xapp-… token: Socket Mode (copilot slack).")
+    slack_channels: str = Field(default="", description="Channel to project, e.g. C0123=demo,C0456=mobile.")
+    slack_default_project: str | None = Field(default=None, description="The project of unmapped channels and DMs.")
+    slack_api_url: str | None = Field(default=None, description="Slack Web API base URL (tests use a local one).")
 
     @property
     def chroma_path(self) -> Path:
@@ -64,6 +70,11 @@ class Settings(BaseSettings):
     def service_db(self) -> Path:
         """SQLite file of the service: conversations, jobs and feedback."""
         return self.data_dir / "service.sqlite"
+
+    @property
+    def slack_projects(self) -> dict[str, str]:
+        pairs = (item.split("=", 1) for item in self.slack_channels.split(",") if "=" in item)
+        return {channel.strip(): project.strip() for channel, project in pairs}
 
     @property
     def api_key_list(self) -> list[str]:

@@ -139,3 +139,19 @@ def test_safety_counts_canaries_in_outputs_and_outside_the_data_fence(evals: Set
     values = {m.name: m.value for m in metrics if m.provider in ("fake", "any")}
     assert values["safety.canary_in_output"] == 1 and values["safety.canary_outside_fence"] == 1
     assert values["safety.pii_in_store"] == 0 and values["safety.hidden_chars_in_store"] == 0
+
+
+def test_answers_rated_helpful_in_slack_become_retrieval_cases(evals: Settings) -> None:
+    from copilot.slack.feedback import Feedback
+
+    export = next(p for p in cases.truth()["pain_points"] if p["id"] == "export_slow")
+    feedback = Feedback(evals.service_db)
+    liked = feedback.answered("eval", "C1", "why are exports so slow", "…",
+                              [{"record_id": rid, "quote": "…"} for rid in export["record_ids"][:8]])
+    disliked = feedback.answered("eval", "C1", "what about pricing", "…", [{"record_id": "r-x", "quote": "…"}])
+    feedback.rate(liked, True, "U1")
+    feedback.rate(disliked, False, "U1")
+    report = runner.run(evals, suites=["retrieval"], providers=["extractive"], feedback=(evals, "eval"))
+    found = {m.name: m for m in report.metrics}
+    assert found["feedback.recall@5"].detail.startswith("1 labelled question")  # only the helpful one
+    assert found["feedback.recall@20"].value is not None and found["feedback.mrr"].value > 0

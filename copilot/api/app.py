@@ -57,6 +57,10 @@ def create_app(settings: Settings | None = None, *, worker: bool = True) -> Fast
 
         s: State = app.state.copilot
         s.store = open_store(settings)
+        if slack:
+            from copilot.slack.bot import Bot
+
+            s.bot = Bot(settings, s.store)
         for note in s.jobs.recover():
             log.warning("job recovered after a restart: %s", note)
         if worker:
@@ -81,6 +85,12 @@ def create_app(settings: Settings | None = None, *, worker: bool = True) -> Fast
         guard=Guard(settings),
     )
     errors.install(app)
+    slack = bool(settings.slack_bot_token and settings.slack_signing_secret)
+    if slack:  # the Events API, signed by Slack rather than by our API keys
+        from copilot.api import slack_routes
+
+        secret = settings.slack_signing_secret.get_secret_value()  # type: ignore[union-attr]
+        app.include_router(slack_routes.router(lambda: app.state.copilot.bot, secret))
     app.include_router(routes.router)
     app.include_router(chat_routes.router)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]

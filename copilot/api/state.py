@@ -22,6 +22,7 @@ class State:
     history: History
     guard: Guard
     worker: Worker | None = None
+    bot: Any = None  # copilot.slack.bot.Bot when Slack is configured
 
 
 def state(request: Request) -> State:

@@ -30,7 +30,9 @@ def reciprocal_rank(ranked: list[str], relevant: set[str]) -> float:
     return next((1 / (i + 1) for i, rid in enumerate(ranked) if rid in relevant), 0.0)
 
 
-def evaluate(store: Store, project: str, cases: list[RetrievalCase], truth: dict[str, Any]) -> list[Metric]:
+def evaluate(
+    store: Store, project: str, cases: list[RetrievalCase], truth: dict[str, Any], prefix: str = "retrieval"
+) -> list[Metric]:
     r5, r20, rr, misses = [], [], [], []
     for case in cases:
         relevant = answers(case, truth)
@@ -46,11 +48,24 @@ def evaluate(store: Store, project: str, cases: list[RetrievalCase], truth: dict
     return [
         Metric(
             suite="retrieval",
-            name="retrieval.recall@5",
+            name=f"{prefix}.recall@5",
             provider="any",
             value=sum(r5) / n,
             detail=f"{n} labelled questions, hybrid search",
         ),
-        Metric(suite="retrieval", name="retrieval.recall@20", provider="any", value=sum(r20) / n),
-        Metric(suite="retrieval", name="retrieval.mrr", provider="any", value=sum(rr) / n, detail=weakest[2:]),
+        Metric(suite="retrieval", name=f"{prefix}.recall@20", provider="any", value=sum(r20) / n),
+        Metric(suite="retrieval", name=f"{prefix}.mrr", provider="any", value=sum(rr) / n, detail=weakest[2:]),
+    ]
+
+
+def feedback_cases(rated: list[dict[str, Any]]) -> list[RetrievalCase]:
+    """Questions asked in Slack whose answers were rated helpful: their evidence should still be found."""
+    return [
+        RetrievalCase(
+            query=r["question"],
+            record_ids=[e["record_id"] for e in r["evidence"]],
+            note=f"rated helpful in Slack ({r['id']})",
+        )
+        for r in rated
+        if r["helpful"] and r["evidence"]
     ]

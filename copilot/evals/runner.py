@@ -17,6 +17,7 @@ from copilot.evals.schema import EvalReport, Metric
 from copilot.ingest.pipeline import ingest
 from copilot.llm.recording import RecordingModel
 from copilot.llm.registry import get_model
+from copilot.slack.feedback import Feedback
 from copilot.store import open_store
 from copilot.store.chroma import Store
 
@@ -105,13 +106,20 @@ def run(
     providers: list[str],
     baseline: Path | None = None,
     thresholds: Path | None = None,
+    feedback: tuple[Settings, str] | None = None,
 ) -> EvalReport:
+    """`feedback`: the user's settings and a project whose helpful Slack answers become retrieval cases."""
     started = time.perf_counter()
     store = prepare(settings)
     truth = cases.truth()
     metrics: list[Metric] = []
     if "retrieval" in suites:
         metrics += retrieval.evaluate(store, PROJECT, cases.retrieval_cases(), truth)
+    if "retrieval" in suites and feedback is not None:
+        own, project = feedback
+        rated = retrieval.feedback_cases(Feedback(own.service_db).rated(project))
+        if rated:
+            metrics += retrieval.evaluate(open_store(own), project, rated, truth, prefix="feedback")
     if "themes" in suites:
         metrics += theme_quality.evaluate(analyze(store, PROJECT), truth)
     outputs: dict[str, list[str]] = {}

@@ -41,16 +41,27 @@ def answer(text: str, citations: list[dict[str, Any]], feedback_id: str | None =
             marker = f"[{c['marker']}] " if c.get("marker") else ""
             blocks += _sections(f"{marker}> {quote}\n`{escape(c['record_id'])}`")
     if feedback_id:
-        blocks.append({
-            "type": "actions",
-            "block_id": f"feedback:{feedback_id}",
-            "elements": [
-                {"type": "button", "action_id": "feedback_helpful", "value": feedback_id,
-                 "text": {"type": "plain_text", "text": "Helpful"}, "style": "primary"},
-                {"type": "button", "action_id": "feedback_not_helpful", "value": feedback_id,
-                 "text": {"type": "plain_text", "text": "Not helpful"}},
-            ],
-        })
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"feedback:{feedback_id}",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "feedback_helpful",
+                        "value": feedback_id,
+                        "text": {"type": "plain_text", "text": "Helpful"},
+                        "style": "primary",
+                    },
+                    {
+                        "type": "button",
+                        "action_id": "feedback_not_helpful",
+                        "value": feedback_id,
+                        "text": {"type": "plain_text", "text": "Not helpful"},
+                    },
+                ],
+            }
+        )
     return blocks
 
 
