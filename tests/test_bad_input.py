@@ -29,6 +29,16 @@ def test_unterminated_quote_reports_the_line_it_starts_on(tmp_path: Path) -> Non
     assert report["skipped"][0]["reason"].startswith("malformed CSV")
 
 
+def test_a_file_whose_rows_are_mostly_malformed_says_so_with_row_numbers(tmp_path: Path) -> None:
+    rows = "".join(f"{i},Team,The export times out, again and again ({i})\n" for i in range(30))  # unquoted commas
+    bad = write(tmp_path / "bad.csv", "id,plan,feedback\n" + rows)
+    fine = write(tmp_path / "fine.csv", GOOD + "V1,2026-01-01,2,Dashboards load slowly\n")
+    report = cli("ingest", str(bad), str(fine), "--project", "p", "--json", expect=1)  # a whole file failed
+    assert report["records_added"] == 1  # the good file still lands
+    reason = next(s["reason"] for s in report["skipped"] if s["locator"] == "bad.csv")
+    assert "all of the first 30 rows are malformed" in reason and "bad.csv:2: expected 3 fields, found 4" in reason
+
+
 def test_empty_text_is_skipped_with_its_row(tmp_path: Path) -> None:
     path = write(tmp_path / "r.csv", GOOD + "V1,2026-01-01,2,   \nV2,2026-01-02,3,Dashboards load slowly\n")
     report = cli("ingest", str(path), "--project", "p", "--json")

@@ -111,6 +111,12 @@ def _one_table(table: Table, job: ReadJob, notes: Notes, hint: str) -> Iterator[
     rows: Iterator[Row | BadRow] = table.rows
     head = list(islice(rows, _SAMPLE_ROWS))
     sample = [r.values for r in head if isinstance(r, Row)]
+    bad = [r for r in head if isinstance(r, BadRow)]
+    if bad and not sample:  # the file's shape is wrong, not its text: say so, with rows
+        shown = "; ".join(f"{r.locator}: {r.reason}" for r in bad[:3])
+        raise CopilotError(
+            "bad_input", f"{table.name}: all of the first {len(head)} rows are malformed ({shown})"
+        )
     mapping = resolve_mapping(table.name, table.columns, sample, job.mapping)
     key_column = mapping.id or _unique_column(mapping.customer_id, sample)
     kind = infer_kind(hint, mapping, job.kind or mapping.kind, document=False)
