@@ -323,12 +323,20 @@ def stats(project: ProjectOpt, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def projects(as_json: JsonOpt = False) -> None:
-    """List the projects in the store."""
+def projects(
+    delete: Annotated[str | None, typer.Option(help="Delete this project: its records and its themes.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the projects in the store, or delete one."""
     with _errors(as_json):
-        names = _store().projects()
+        store = _store()
+        if delete:
+            store.delete_project(delete)
+        names = store.projects()
     if as_json:
-        _emit_json({"projects": names})
+        _emit_json({"projects": names, **({"deleted": delete} if delete else {})})
+    elif delete:
+        out.print(f"Deleted project {delete!r}.", highlight=False)
     else:
         out.print("\n".join(names) if names else "No projects yet; run `copilot ingest PATH --project NAME`.")
 

@@ -138,6 +138,9 @@ def test_a_small_upload_is_ingested_at_once_and_a_large_one_becomes_a_job(tmp_pa
         assert done["status"] == "done" and done["summary"]["records_added"] > 0
         report = httpx.get(f"{url}{done['result_url']}", headers=AUTH).json()
         assert sorted(report["files"]) == ["a.csv", "b.csv"]  # names cannot climb out of the upload folder
+        assert httpx.delete(f"{url}/v1/projects/p", headers=AUTH).status_code == 204
+        assert httpx.get(f"{url}/v1/models", headers=AUTH).json()["data"] == []
+        assert httpx.delete(f"{url}/v1/projects/p", headers=AUTH).json()["error_code"] == "not_found"
 
 
 def test_a_batch_job_runs_to_a_downloadable_report(tmp_path: Path) -> None:

@@ -33,3 +33,15 @@ def test_errors_are_one_line_for_people(tmp_path: Path) -> None:
     result = cli("search", "x", "--project", "missing", expect=1)
     assert "error: project 'missing' does not exist" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_project_can_be_deleted_with_its_themes(tmp_path: Path) -> None:
+    from tests.test_themes import _rows
+
+    data, _ = _rows(4, 20)
+    cli("ingest", str(write(tmp_path / "f.csv", data)), "--project", "gone", "--id-col", "id")
+    cli("themes", "--project", "gone", "--json")
+    assert cli("projects", "--json")["projects"] == ["gone"]
+    assert cli("projects", "--delete", "gone", "--json") == {"projects": [], "deleted": "gone"}
+    assert cli("search", "export", "--project", "gone", "--json", expect=1)["error_code"] == "not_found"
+    assert cli("projects", "--delete", "gone", "--json", expect=1)["error_code"] == "not_found"

@@ -111,6 +111,13 @@ def job_result(
     return FileResponse(path, media_type=media, filename=f"{job_id}.{format}")
 
 
+@router.delete("/projects/{project}", status_code=204)
+def delete_project(project: str, s: Annotated[State, Depends(state)]) -> Response:
+    """Delete a project: its records and its themes."""
+    s.store.delete_project(_project(project))
+    return Response(status_code=204)
+
+
 @router.get("/projects/{project}/search", response_model=SearchResponse)
 def search_project(
     project: str,
