@@ -89,7 +89,6 @@ def main() -> None:
         t = time.perf_counter()
         answer_once(chat_events(store, "demo", QUESTIONS[i % len(QUESTIONS)], engine))
         in_process.append((time.perf_counter() - t) * 1000)
-    store.close() if hasattr(store, "close") else None
 
     port = 8770
     env = {**os.environ, "COPILOT_API_KEYS": KEY, "COPILOT_RATE_LIMIT": "100000/minute"}

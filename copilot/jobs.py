@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from copilot.chat.history import connect
 from copilot.errors import CopilotError
+from copilot.service_db import connect
 
 Status = Literal["queued", "running", "done", "failed"]
 MAX_ATTEMPTS = 2
@@ -79,8 +79,6 @@ class Jobs:
     def __init__(self, db: Path, results: Path) -> None:
         self.db = db
         self.results = results
-        with connect(db, SCHEMA):
-            pass
 
     def _row(self, row: tuple[Any, ...]) -> Job:
         d = dict(zip(COLUMNS.split(", "), row, strict=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -145,3 +146,19 @@ class DraftKind(StrEnum):
     persona = "persona"
     swot = "swot"
     prd = "prd"
+
+
+_DRAFT_WORDS = {
+    "prd": DraftKind.prd,
+    "swot": DraftKind.swot,
+    "persona": DraftKind.persona,
+    "personas": DraftKind.persona,
+    "pain": DraftKind.pain_points,
+    "painpoint": DraftKind.pain_points,
+    "painpoints": DraftKind.pain_points,
+}
+
+
+def draft_kind(word: str) -> DraftKind | None:
+    """The document a person names ("PRD", "personas", "pain points", "pain-points"), or None."""
+    return _DRAFT_WORDS.get(re.sub(r"[\s-]", "", word.lower()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -67,19 +68,28 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+@contextmanager
+def _data_dir(data: Path) -> Iterator[None]:
+    """COPILOT_DATA_DIR pointed at `data` for the block: session fixtures prepare shared stores with it."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COPILOT_DATA_DIR", str(data))
+    reset_settings()
+    try:
+        yield
+    finally:
+        mp.undo()
+        reset_settings()
+
+
 @pytest.fixture(scope="session")
 def corpus_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The sample corpus ingested once into project 'demo', shared by read-only tests."""
     data = tmp_path_factory.mktemp("corpus-data")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("COPILOT_DATA_DIR", str(data))
-    reset_settings()
     from copilot.ingest.pipeline import ingest
     from copilot.store import open_store
 
-    ingest(open_store(), [CORPUS], "demo")
-    mp.undo()
-    reset_settings()
+    with _data_dir(data):
+        ingest(open_store(), [CORPUS], "demo")
     yield data
 
 
@@ -94,13 +104,27 @@ def demo(corpus_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def eval_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A data dir whose eval store (DATA/eval) holds the eval corpus, prepared once: `copilot eval` reuses it."""
     data = tmp_path_factory.mktemp("eval-data")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("COPILOT_DATA_DIR", str(data))
-    reset_settings()
     from copilot.config import get_settings
     from copilot.evals.runner import prepare
 
-    prepare(get_settings().model_copy(update={"data_dir": data / "eval"}))
-    mp.undo()
-    reset_settings()
+    with _data_dir(data):
+        prepare(get_settings().model_copy(update={"data_dir": data / "eval"}))
     yield data
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
+    """A real API server (keys on) over a data dir holding project 't': three planted topics plus noise."""
+    from copilot.config import Settings
+    from copilot.ingest.pipeline import ingest
+    from copilot.store import open_store
+    from tests.api_server import api_server
+    from tests.test_api import KEY
+    from tests.test_themes import _rows
+
+    data = tmp_path_factory.mktemp("api-data")
+    settings = Settings(data_dir=data, api_keys=KEY)  # type: ignore[arg-type]
+    csv, _ = _rows(8, 40)
+    ingest(open_store(settings), [write(data / "in" / "feedback.csv", csv)], "t")
+    with api_server(settings) as url:
+        yield url, settings

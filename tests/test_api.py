@@ -7,14 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from copilot.api import routes
 from copilot.config import Settings
-from copilot.ingest.pipeline import ingest
-from copilot.store import open_store
 from tests.api_server import api_server
-from tests.conftest import write
 from tests.openai_server import chat_server
 from tests.test_themes import _rows
 
@@ -24,17 +20,6 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 
 def settings_for(data: Path, **extra: object) -> Settings:
     return Settings(data_dir=data, api_keys=KEY, **extra)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    """A server over a data dir holding project 't' (three planted topics plus noise)."""
-    data = tmp_path_factory.mktemp("api-data")
-    settings = settings_for(data)
-    csv, _ = _rows(8, 40)
-    ingest(open_store(settings), [write(data / "in" / "feedback.csv", csv)], "t")
-    with api_server(settings) as url:
-        yield url, settings
 
 
 def test_health_ready_metrics_and_docs_need_no_key(served: tuple[str, Settings]) -> None:
@@ -82,6 +67,8 @@ def test_errors_share_one_shape_and_never_show_a_trace(served: tuple[str, Settin
     missing = httpx.get(f"{url}/v1/projects/t/search", headers=AUTH, params={"k": 0})
     assert missing.status_code == 422 and missing.json()["error_code"] == "validation_error"
     assert {f["field"] for f in missing.json()["fields"]} == {"q", "k"}
+    badly_named = httpx.get(f"{url}/v1/projects/no.dots/search", headers=AUTH, params={"q": "x"})
+    assert badly_named.status_code == 400 and badly_named.json()["error_code"] == "bad_project"
     unknown = httpx.get(f"{url}/v1/projects/nope/search", headers=AUTH, params={"q": "x"})
     assert unknown.status_code == 404 and unknown.json()["error_code"] == "not_found"
     assert httpx.get(f"{url}/v1/projects/t/records/r-missing", headers=AUTH).json()["error_code"] == "not_found"

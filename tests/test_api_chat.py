@@ -18,22 +18,8 @@ from httpx_sse import connect_sse
 from copilot.api import chat_routes
 from copilot.chat.history import History
 from copilot.config import Settings
-from copilot.ingest.pipeline import ingest
 from copilot.store import open_store
-from tests.api_server import api_server
-from tests.conftest import write
-from tests.test_api import AUTH, KEY, settings_for
-from tests.test_themes import _rows
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    data = tmp_path_factory.mktemp("chat-data")
-    settings = settings_for(data)
-    csv, _ = _rows(8, 40)
-    ingest(open_store(settings), [write(data / "in" / "feedback.csv", csv)], "t")
-    with api_server(settings) as url:
-        yield url, settings
+from tests.test_api import AUTH, KEY
 
 
 def _events(url: str, body: dict[str, Any]) -> list[dict[str, Any]]:

@@ -132,11 +132,11 @@ def _split(body: CompletionRequest) -> tuple[str, list[Message]]:
     return turns[-1].text(), [Message(role=m.role, content=m.text()) for m in turns[:-1]]  # type: ignore[arg-type]
 
 
-def _with_sources(done: dict[str, Any]) -> str:
-    if not done["citations"] or done.get("meta", {}).get("route") == "draft":
-        return done["answer"]
-    sources = "\n".join(f"[{c['marker']}] {c['record_id']}: “{c['quote']}”" for c in done["citations"])
-    return f"{done['answer']}\n\nSources:\n{sources}"
+def _sources(done: dict[str, Any]) -> str:
+    """The cited records appended to an answer, for clients that show only text; a draft cites inline."""
+    if not done["citations"] or "draft" in done:
+        return ""
+    return "\n\nSources:\n" + "\n".join(f"[{c['marker']}] {c['record_id']}: “{c['quote']}”" for c in done["citations"])
 
 
 @router.post("/chat/completions")
@@ -153,7 +153,11 @@ async def completions(body: CompletionRequest, s: Annotated[State, Depends(state
             "created": created,
             "model": body.model,
             "choices": [
-                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": _with_sources(done)}}
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": done["answer"] + _sources(done)},
+                }
             ],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         }
@@ -175,9 +179,8 @@ async def completions(body: CompletionRequest, s: Annotated[State, Depends(state
                 continue
             if event["type"] == "delta":
                 yield chunk({"content": event["text"]})
-            elif event["type"] == "done" and event["citations"] and "draft" not in event:
-                sources = "\n".join(f"[{c['marker']}] {c['record_id']}: “{c['quote']}”" for c in event["citations"])
-                yield chunk({"content": f"\n\nSources:\n{sources}"})
+            elif event["type"] == "done" and (sources := _sources(event)):
+                yield chunk({"content": sources})
         yield chunk({}, "stop")
         yield "data: [DONE]\n\n"
 

@@ -26,6 +26,8 @@ STATUS = {
     "bad_input": 400,
     "bad_mapping": 400,
     "bad_taxonomy": 400,
+    "bad_project": 400,
+    "embedding_mismatch": 409,
     "no_evidence": 422,
     "model_error": 502,
     "model_blocked": 503,

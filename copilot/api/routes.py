@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 import uuid
 from pathlib import Path
@@ -22,18 +21,10 @@ from copilot.errors import CopilotError
 from copilot.ingest.pipeline import ingest
 from copilot.llm.registry import get_model
 from copilot.models import DraftKind, IngestReport, RecordPublic, SearchFilter, SearchResponse
+from copilot.store.chroma import check_project
 from copilot.store.search import search
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(guarded)])
-PROJECT_RE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
-
-
-def _project(project: str) -> str:
-    if not re.match(PROJECT_RE, project):
-        raise CopilotError("bad_input", f"project {project!r}: use letters, digits, '.', '_' or '-' (at most 63)")
-    return project
-
-
 class JobAccepted(BaseModel):
     job: dict[str, Any]
 
@@ -63,7 +54,7 @@ async def ingest_files(
     project: str, files: Annotated[list[UploadFile], File()], s: Annotated[State, Depends(state)]
 ) -> Any:
     """Small uploads are ingested before the reply (the ingest report); large ones return a job to follow."""
-    _project(project)
+    check_project(project)
     paths, size = await _save_uploads(s, files)
     if size <= s.settings.sync_ingest_mb * 1_000_000:
         try:
@@ -85,7 +76,7 @@ async def batch(
 ) -> Any:
     """A survey dump summarised in the background (as `copilot summarize`): returns a job; its result is the
     report as HTML, Markdown or JSON."""
-    _project(project)
+    check_project(project)
     paths, _ = await _save_uploads(s, [file])
     params = {"files": [str(p) for p in paths], "provider": provider, "by": by, "max_cost": max_cost}
     job = s.jobs.submit("batch", project, params)
@@ -114,7 +105,7 @@ def job_result(
 @router.delete("/projects/{project}", status_code=204)
 def delete_project(project: str, s: Annotated[State, Depends(state)]) -> Response:
     """Delete a project: its records and its themes."""
-    s.store.delete_project(_project(project))
+    s.store.delete_project(project)
     return Response(status_code=204)
 
 

@@ -18,7 +18,7 @@ from copilot.analysis.segments import split
 from copilot.drafts.build import build_draft, citations_of, draft_markdown
 from copilot.drafts.verify import figures_of, number_supported, numbers_in, quote_supported
 from copilot.llm.base import Message, Model
-from copilot.models import DraftKind
+from copilot.models import DraftKind, draft_kind
 from copilot.prompts import data_rule, fence, load_prompt
 from copilot.store.chroma import Store
 from copilot.store.search import search
@@ -51,16 +51,7 @@ def route(question: str) -> tuple[DraftKind | None, str | None]:
     m = DRAFT_INTENT.search(question)
     if not m:
         return None, None
-    word = m.group("kind").lower().replace(" ", "-")
-    kind = (
-        DraftKind.prd
-        if word == "prd"
-        else DraftKind.swot
-        if word == "swot"
-        else DraftKind.persona
-        if word.startswith("persona")
-        else DraftKind.pain_points
-    )
+    kind = draft_kind(m.group("kind"))
     topic = (m.group("topic") or "").strip(" ?.!") or None
     return kind, topic
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from copilot.llm.base import Message
+from copilot.service_db import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, project TEXT NOT NULL, created REAL NOT NULL);
@@ -23,38 +20,13 @@ CREATE TABLE IF NOT EXISTS messages (
 """
 
 
-_open: dict[Path, tuple[sqlite3.Connection, threading.RLock]] = {}
-_ready: set[tuple[Path, str]] = set()
-_guard = threading.Lock()
-
-
-@contextmanager
-def connect(path: Path, schema: str = SCHEMA) -> Iterator[sqlite3.Connection]:
-    """The process's connection to a service database, one user at a time. It stays open: closing the last
-    connection of a WAL database checkpoints it, which measured 2 ms a request. Other processes share the file
-    through WAL and the busy timeout."""
-    with _guard:
-        if path not in _open:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            _open[path] = (db, threading.RLock())
-        db, lock = _open[path]
-    with lock:
-        if (path, schema) not in _ready:
-            db.executescript(schema)
-            _ready.add((path, schema))
-        yield db
-
-
 class History:
     def __init__(self, path: Path) -> None:
         self.path = path
 
     def start(self, project: str, conversation_id: str | None = None) -> str:
         """The conversation to continue, or a new one (also when the id is unknown or of another project)."""
-        with connect(self.path) as db:
+        with connect(self.path, SCHEMA) as db:
             if conversation_id:
                 row = db.execute("SELECT project FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
                 if row and row[0] == project:
@@ -71,7 +43,7 @@ class History:
         return conv, earlier
 
     def messages(self, conversation_id: str, limit: int = 12) -> list[Message]:
-        with connect(self.path) as db:
+        with connect(self.path, SCHEMA) as db:
             rows = db.execute(
                 "SELECT role, content FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
                 (conversation_id, limit),
@@ -79,7 +51,7 @@ class History:
         return [Message(role=role, content=content) for role, content in reversed(rows)]
 
     def add(self, conversation_id: str, role: str, content: str, citations: list[dict] | None = None) -> None:
-        with connect(self.path) as db:
+        with connect(self.path, SCHEMA) as db:
             db.execute("BEGIN IMMEDIATE")
             seq = db.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?", (conversation_id,)

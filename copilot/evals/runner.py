@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+from copilot.analysis.schema import ThemesReport
 from copilot.analysis.themes import analyze
 from copilot.config import Settings
 from copilot.drafts.build import build_draft, draft_markdown
@@ -35,10 +36,9 @@ def _case_name(case: cases.DraftCase, seen: set[str]) -> str:
 
 
 def _drafts(
-    store: Store, settings: Settings, provider: str, truth: dict, want_metrics: bool
+    store: Store, settings: Settings, provider: str, truth: dict, themes: ThemesReport, want_metrics: bool
 ) -> tuple[list[Metric], list[str], list[str]]:
     model = RecordingModel(get_model(settings, provider))
-    themes = analyze(store, PROJECT)
     metrics: list[Metric] = []
     outputs: list[str] = []
     seen: set[str] = set()
@@ -120,13 +120,17 @@ def run(
         rated = retrieval.feedback_cases(Feedback(own.service_db).rated(project))
         if rated:
             metrics += retrieval.evaluate(open_store(own), project, rated, truth, prefix="feedback")
-    if "themes" in suites:
-        metrics += theme_quality.evaluate(analyze(store, PROJECT), truth)
+    # Themes are analysed once: the themes suite and every provider's draft metrics read the same report.
+    themes = analyze(store, PROJECT) if {"themes", "drafts", "safety"} & set(suites) else None
+    if themes is not None and "themes" in suites:
+        metrics += theme_quality.evaluate(themes, truth)
     outputs: dict[str, list[str]] = {}
     prompts: dict[str, list[str]] = {}
-    if "drafts" in suites or "safety" in suites:
+    if themes is not None and ("drafts" in suites or "safety" in suites):
         for provider in providers:
-            found, outputs[provider], prompts[provider] = _drafts(store, settings, provider, truth, "drafts" in suites)
+            found, outputs[provider], prompts[provider] = _drafts(
+                store, settings, provider, truth, themes, "drafts" in suites
+            )
             metrics += found
     if "safety" in suites:
         metrics += safety.evaluate(store, PROJECT, cases.safety_cases(), outputs, prompts)

@@ -26,7 +26,7 @@ from copilot.config import Settings
 from copilot.drafts.build import build_draft, draft_markdown
 from copilot.errors import CopilotError
 from copilot.llm.registry import get_model
-from copilot.models import DraftKind
+from copilot.models import draft_kind
 from copilot.slack import blocks
 from copilot.slack.feedback import Feedback
 from copilot.store.chroma import Store
@@ -38,14 +38,6 @@ for _noisy in ("slack_bolt", "slack_sdk"):  # their debug lines carry request bo
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 MENTION_RE = re.compile(r"<@[A-Z0-9]+>")
 SURVEY_TYPES = {"csv", "xlsx"}
-DRAFT_WORDS = {
-    "prd": DraftKind.prd,
-    "swot": DraftKind.swot,
-    "persona": DraftKind.persona,
-    "personas": DraftKind.persona,
-    "pain-points": DraftKind.pain_points,
-    "pain": DraftKind.pain_points,
-}
 
 
 class _Seen:
@@ -153,10 +145,7 @@ class Bot:
         if done.get("meta", {}).get("route") == "draft":
             self._post_draft(client, channel, thread, done["draft"], done["answer"])
             return
-        for part in blocks.messages(blocks.answer(done["answer"], done["citations"], answer_id)):
-            client.chat_postMessage(
-                channel=channel, thread_ts=thread, blocks=part, text=blocks.fallback(done["answer"])
-            )
+        self._post(client, channel, thread, blocks.answer(done["answer"], done["citations"], answer_id), done["answer"])
 
     def _post_draft(self, client: WebClient, channel: str, thread: str, doc: dict[str, Any], markdown: str) -> None:
         v = doc["verification"]
@@ -236,7 +225,7 @@ class Bot:
                 self._answer(client, channel, thread, project, rest)
             elif sub == "draft":
                 kind_word, _, topic = rest.partition(" ")
-                kind = DRAFT_WORDS.get(kind_word.lower())
+                kind = draft_kind(kind_word)
                 if kind is None:
                     raise CopilotError("bad_input", "draft what? prd, swot, persona or pain-points")
                 draft = build_draft(self.store, project, kind, get_model(self.settings), topic=topic.strip() or None)

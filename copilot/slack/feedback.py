@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from copilot.chat.history import connect
+from copilot.service_db import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS slack_answers (

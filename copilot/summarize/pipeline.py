@@ -163,13 +163,13 @@ class Run:
         return sorted(live, key=lambda t: (-t.reach, t.id))[:THEMES_PER_SECTION]
 
     # Stage 3
-    def narratives(self, sections: dict[str, ThemesReport]) -> None:
+    def narratives(self, sections: dict[str, ThemesReport], texts: dict[str, str]) -> None:
         tasks = [(q, t) for q, r in sections.items() for t in self.kept(r)]
         pending = [(q, t) for q, t in tasks if _key(q, t) not in self.state.narratives]
         if not self.model.can_generate:
             return
-        texts = self._texts([t for _, t in tasks])
-        prompts = [self._theme_messages(q, t, texts)[0].content for q, t in pending]
+        messages = {_key(q, t): self._theme_messages(q, t, texts) for q, t in pending}  # estimated as sent
+        prompts = [message.content for message, _ in messages.values()]
         if self.state.executive is None:
             prompts.append(prompts[0] if prompts else "")
         cost = estimate(self.model.provider, self.model.model, [p for p in prompts if p])
@@ -181,7 +181,9 @@ class Run:
             raise CopilotError("cancelled", "no model calls made; rerun with --yes, or without a provider")
         self.hooks.stage("narratives", len(pending))
         with ThreadPoolExecutor(max_workers=self.opts.concurrency) as pool:
-            futures: list[Future[None]] = [pool.submit(self._narrate, q, t, texts) for q, t in pending]
+            futures: list[Future[None]] = [
+                pool.submit(self._narrate, q, t, texts, *messages[_key(q, t)]) for q, t in pending
+            ]
             try:
                 for n, future in enumerate(futures, 1):
                     future.result()
@@ -193,7 +195,9 @@ class Run:
             finally:
                 self.save()
 
-    def _texts(self, themes: list[ThemePublic]) -> dict[str, str]:
+    def texts(self, sections: dict[str, ThemesReport]) -> dict[str, str]:
+        """The records the report quotes and narrates from, fetched once for every stage that needs them."""
+        themes = [t for r in sections.values() for t in self.kept(r)]
         ids = sorted({q.record_id for t in themes for q in t.quotes} | {r for t in themes for r in t.record_ids[:30]})
         return {rid: r.text for rid, r in self.store.get_records(self.state.project, ids).items()}
 
@@ -247,14 +251,15 @@ class Run:
                 self.state.repairs_left += 1
         return reply, failures
 
-    def _narrate(self, question: str, theme: ThemePublic, texts: dict[str, str]) -> None:
+    def _narrate(
+        self, question: str, theme: ThemePublic, texts: dict[str, str], message: Message, used: list[str]
+    ) -> None:
         with self.lock:
             over = self.opts.max_cost is not None and self.state.usage.cost_usd >= self.opts.max_cost
         if over:
             with self.lock:
                 self.state.warnings.append(f"{theme.label}: not sent to the model, --max-cost reached")
             return
-        message, used = self._theme_messages(question, theme, texts)
         allowed = {rid: texts[rid] for rid in used}
         verification, usage = Verification(), []
         figures = figures_of(theme_stats(theme))
@@ -284,9 +289,8 @@ class Run:
         self.save()
 
     # Stage 4 and the report
-    def report(self, sections: dict[str, ThemesReport], started: float) -> SummaryReport:
+    def report(self, sections: dict[str, ThemesReport], texts: dict[str, str], started: float) -> SummaryReport:
         key = metadata_key(self.opts.by) if self.opts.by else None
-        texts = self._texts([t for r in sections.values() for t in self.kept(r)])
         out_sections = []
         for q, r in sections.items():
             themes = [self._theme(q, t, key, texts) for t in self.kept(r)]
@@ -385,8 +389,9 @@ class Run:
         growing = [t.label for t in themes if t.trend == "growing"][:3]
         if not top:  # nothing to claim, so nothing to cite
             responses = sum(s.records for s in sections)
-            return ExecutiveSummaryText(text=f"No themes were found: too few of the {responses} responses share "
-                                             "a topic.", citations=[])
+            return ExecutiveSummaryText(
+                text=f"No themes were found: too few of the {responses} responses share a topic.", citations=[]
+            )
         text = f"The themes raised by the most respondents are {listing}."
         if growing:
             text += f" Growing over the period: {', '.join(growing)}."
@@ -440,7 +445,8 @@ def summarize(settings: Settings, opts: Options, hooks: Hooks) -> SummaryReport:
     run = Run(settings, opts, hooks)
     run.ingest()
     sections = run.themes()
-    run.narratives(sections)
-    report = run.report(sections, started)
+    texts = run.texts(sections)
+    run.narratives(sections, texts)
+    report = run.report(sections, texts, started)
     run.save()
     return report
