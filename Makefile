@@ -31,9 +31,9 @@ demo: $(STAMP)
 	COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot draft prd --project demo --topic "bulk export" --out $(DEMO_DATA)/prd.md
 	@echo "Drafts and the taxonomy are in $(DEMO_DATA)/ ; try: COPILOT_DATA_DIR=$(DEMO_DATA) $(BIN)/copilot search 'your question' --project demo"
 
-## The test suite, offline, no key. pytest's exit code 5 (no tests ran) fails like any other non-zero code.
-test: $(STAMP)
-	$(BIN)/ruff check copilot tests bench corpus evals
+## The test suite, offline, no key: lint, format check, type check, then pytest. pytest's exit code 5 (no tests
+## ran) fails like any other non-zero code.
+test: lint
 	$(BIN)/python -m pytest -q
 
 ## The eval suite on the sample corpus: extractive and fake, and local when llama_cpp and
@@ -58,6 +58,8 @@ docker-check:
 
 lint: $(STAMP)
 	$(BIN)/ruff check copilot tests bench corpus evals
+	$(BIN)/ruff format --check copilot tests bench corpus evals
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -67,7 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/search_latency.py
 	$(BIN)/python bench/pii_recall.py
 	$(BIN)/python bench/api_chat.py
-	$(BIN)/python bench/summarize_rows.py
+	$(BIN)/python bench/survey_report_rows.py
 
 ## Regenerate the sample corpus and its truth file (deterministic).
 corpus: $(STAMP)

@@ -62,8 +62,9 @@ async def run_http(url: str) -> tuple[list[float], list[float], float]:
             await chat(client, url, q)
         sequential = [await chat(client, url, QUESTIONS[i % len(QUESTIONS)]) for i in range(SEQUENTIAL)]
         started = time.perf_counter()
-        concurrent = await asyncio.gather(*(chat(client, url, QUESTIONS[i % len(QUESTIONS)])
-                                            for i in range(CONCURRENT)))
+        concurrent = await asyncio.gather(
+            *(chat(client, url, QUESTIONS[i % len(QUESTIONS)]) for i in range(CONCURRENT))
+        )
         wall = time.perf_counter() - started
     return sequential, list(concurrent), wall
 
@@ -92,8 +93,12 @@ def main() -> None:
 
     port = 8770
     env = {**os.environ, "COPILOT_API_KEYS": KEY, "COPILOT_RATE_LIMIT": "100000/minute"}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "copilot"), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "copilot"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -112,9 +117,11 @@ def main() -> None:
     print(f"in-process answer (baseline): p50 {base:.1f} ms, p95 {pct(in_process, 95):.1f} ms")
     print(f"over HTTP, one at a time:     p50 {seq:.1f} ms, p95 {pct(sequential, 95):.1f} ms")
     print(f"server overhead at p50: {seq - base:.1f} ms ({seq / base:.2f}x the in-process time; goal under 10 ms)")
-    print(f"{CONCURRENT} concurrent requests: p50 {statistics.median(concurrent):.1f} ms, "
-          f"p95 {pct(concurrent, 95):.1f} ms, all done in {wall:.2f} s ({CONCURRENT / wall:.1f} answers/s; "
-          f"p50 is {statistics.median(concurrent) / base:.1f}x the in-process p50)")
+    print(
+        f"{CONCURRENT} concurrent requests: p50 {statistics.median(concurrent):.1f} ms, "
+        f"p95 {pct(concurrent, 95):.1f} ms, all done in {wall:.2f} s ({CONCURRENT / wall:.1f} answers/s; "
+        f"p50 is {statistics.median(concurrent) / base:.1f}x the in-process p50)"
+    )
 
 
 if __name__ == "__main__":

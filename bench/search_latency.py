@@ -30,17 +30,16 @@ def pct(values: list[float], p: float) -> float:
 def main() -> None:
     data = WORK / "ours"
     os.environ["COPILOT_DATA_DIR"] = str(data)
-    from copilot.models import SearchFilter
     from copilot.store import open_store
-    from copilot.store.search import chroma_where, keyword_index, search
+    from copilot.store.filters import SearchFilter, where
+    from copilot.store.search import keyword_index, search
 
     store = open_store()
-    if "bench" not in store.projects() or store.collection("bench").count() < N:
+    if "bench" not in store.projects() or store.count("bench") < N:
         from copilot.ingest.pipeline import ingest
 
         print(f"ingesting {N:,} records first ...")
         ingest(store, [write_csv(N)], "bench")
-    col = store.collection("bench")
     rng = random.Random(3)
     queries = [" ".join(rng.choice(_pieces()).split()[:8]) for _ in range(QUERIES)]
     filters = [SearchFilter(segment=[rng.choice(["SMB", "Mid-Market", "Enterprise"])]) for _ in range(QUERIES)]
@@ -60,17 +59,20 @@ def main() -> None:
         return out
 
     def plain(q: str, f: SearchFilter) -> None:
-        col.query(query_embeddings=store.embedder.embed([q]), n_results=50, where=chroma_where(f))
+        store.query("bench", store.embedder.embed([q]), 50, where=where(f))
 
     def unfiltered(q: str, f: SearchFilter) -> None:
-        col.query(query_embeddings=store.embedder.embed([q]), n_results=50)
+        store.query("bench", store.embedder.embed([q]), 50)
 
     base = timed(plain)
     bare = timed(unfiltered)
     hybrid = timed(lambda q, f: search(store, "bench", q, k=10, filters=f))
     keyword = timed(lambda q, f: search(store, "bench", q, k=10, filters=f, mode="keyword"))
     diverse = timed(lambda q, f: search(store, "bench", q, k=10, filters=f, diverse=True))
-    print(f"search over {col.count():,} records, {QUERIES} queries, filter on segment (all figures from this run)")
+    print(
+        f"search over {store.count('bench'):,} records, {QUERIES} queries, filter on segment "
+        "(all figures from this run)"
+    )
     print(f"  keyword index build (once per change, then cached): {build_s:.1f}s")
     for name, xs in (
         ("Chroma query + where (baseline)", base),

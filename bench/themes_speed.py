@@ -28,7 +28,7 @@ def main() -> None:
     from copilot.store.embeddings import WordLlamaEmbedder
 
     store = open_store()
-    if "bench" not in store.projects() or store.collection("bench").count() < N:
+    if "bench" not in store.projects() or store.count("bench") < N:
         from copilot.ingest.pipeline import ingest
 
         print(f"ingesting {N:,} records first ...")

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.service_db import connect
 
 Status = Literal["queued", "running", "done", "failed"]
@@ -100,7 +100,7 @@ class Jobs:
         with connect(self.db, SCHEMA) as c:
             row = c.execute(f"SELECT {COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         if row is None:
-            raise CopilotError("not_found", f"no job {job_id!r}")
+            raise CopilotError(ErrorCode.not_found, f"no job {job_id!r}")
         return self._row(row)
 
     def claim(self) -> Job | None:
@@ -179,7 +179,11 @@ class Worker(threading.Thread):
             out = self.jobs.result_dir(job.id)
             out.mkdir(parents=True, exist_ok=True)
             try:
-                summary = self.handlers[job.kind](job, lambda stage, n, j=job.id: self.jobs.progress(j, stage, n), out)
+
+                def progress(stage: str, n: int, j: str = job.id) -> None:
+                    self.jobs.progress(j, stage, n)
+
+                summary = self.handlers[job.kind](job, progress, out)
                 self.jobs.finish(job.id, summary)
                 for folder in {Path(f).parent for f in job.params.get("files", [])}:  # uploads are done with
                     shutil.rmtree(folder, ignore_errors=True)

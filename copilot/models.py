@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -94,23 +92,6 @@ class IngestReport(BaseModel):
     seconds: float = 0.0
 
 
-class SearchFilter(BaseModel):
-    """Metadata filters shared by semantic and keyword search."""
-
-    source: list[str] | None = None
-    kind: list[str] | None = None
-    segment: list[str] | None = None
-    plan: list[str] | None = None
-    role: list[str] | None = None
-    question: list[str] | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    feedback_only: bool = False
-
-    def is_empty(self) -> bool:
-        return not any(v for v in self.model_dump().values())
-
-
 class SearchResult(BaseModel):
     id: str = Field(description="The record id; open it with `copilot records get ID`.")
     text: str
@@ -137,28 +118,3 @@ class ProjectStats(BaseModel):
     by_segment: dict[str, int]
     by_plan: dict[str, int]
     embedding_model: str
-
-
-class DraftKind(StrEnum):
-    """The documents the drafting engine writes."""
-
-    pain_points = "pain-points"
-    persona = "persona"
-    swot = "swot"
-    prd = "prd"
-
-
-_DRAFT_WORDS = {
-    "prd": DraftKind.prd,
-    "swot": DraftKind.swot,
-    "persona": DraftKind.persona,
-    "personas": DraftKind.persona,
-    "pain": DraftKind.pain_points,
-    "painpoint": DraftKind.pain_points,
-    "painpoints": DraftKind.pain_points,
-}
-
-
-def draft_kind(word: str) -> DraftKind | None:
-    """The document a person names ("PRD", "personas", "pain points", "pain-points"), or None."""
-    return _DRAFT_WORDS.get(re.sub(r"[\s-]", "", word.lower()))

@@ -62,8 +62,9 @@ def api_process(env: dict[str, str], log: Path, *args: str) -> Iterator[tuple[st
     port = free_port()
     exe = str(Path(sys.executable).parent / "copilot")
     with log.open("a") as out:
-        proc = subprocess.Popen([exe, "serve", "--port", str(port), *args], env={**os.environ, **env}, stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [exe, "serve", "--port", str(port), *args], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_ready(url, proc)

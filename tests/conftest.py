@@ -83,13 +83,16 @@ def _data_dir(data: Path) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def corpus_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The sample corpus ingested once into project 'demo', shared by read-only tests."""
+    """The sample corpus ingested once into project 'demo', its themes discovered, shared by read-only tests."""
     data = tmp_path_factory.mktemp("corpus-data")
+    from copilot.analysis.themes import discover_themes
     from copilot.ingest.pipeline import ingest
     from copilot.store import open_store
 
     with _data_dir(data):
-        ingest(open_store(), [CORPUS], "demo")
+        store = open_store()
+        ingest(store, [CORPUS], "demo")
+        discover_themes(store, "demo")
     yield data
 
 
@@ -124,7 +127,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]
 
     data = tmp_path_factory.mktemp("api-data")
     settings = Settings(data_dir=data, api_keys=KEY)  # type: ignore[arg-type]
+    from copilot.analysis.themes import discover_themes
+
     csv, _ = _rows(8, 40)
-    ingest(open_store(settings), [write(data / "in" / "feedback.csv", csv)], "t")
+    store = open_store(settings)
+    ingest(store, [write(data / "in" / "feedback.csv", csv)], "t")
+    discover_themes(store, "t")
     with api_server(settings) as url:
         yield url, settings

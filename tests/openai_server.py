@@ -97,15 +97,27 @@ def chat_server(replies: list[Any] | Callable[[dict[str, Any]], Any]) -> Iterato
                 return
             usage = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
             if isinstance(reply, tuple) and reply[0] == "stream":
-                frames = [{"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": body["model"],
-                           "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                          for piece in reply[1]]
+                frames = [
+                    {
+                        "id": "c1",
+                        "object": "chat.completion.chunk",
+                        "created": 0,
+                        "model": body["model"],
+                        "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+                    }
+                    for piece in reply[1]
+                ]
                 data = "".join(f"data: {json.dumps(f)}\n\n" for f in frames) + "data: [DONE]\n\n"
                 self._send(200, data.encode(), "text/event-stream")
                 return
-            payload = {"id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
-                       "choices": [{"index": 0, "finish_reason": "stop",
-                                    "message": {"role": "assistant", "content": reply}}], "usage": usage}
+            payload = {
+                "id": "c1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body["model"],
+                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}],
+                "usage": usage,
+            }
             self._send(200, json.dumps(payload).encode(), "application/json")
 
         def log_message(self, *args: Any) -> None:

@@ -75,8 +75,9 @@ def fake_slack() -> Iterator[FakeSlack]:
         def do_GET(self) -> None:  # noqa: N802 - a shared file's url_private_download
             name = urlparse(self.path).path.rsplit("/", 1)[-1]
             with state.lock:
-                state.calls.append({"method": "download", "args": {"name": name,
-                                                                  "auth": self.headers.get("Authorization")}})
+                state.calls.append(
+                    {"method": "download", "args": {"name": name, "auth": self.headers.get("Authorization")}}
+                )
             if name in state.files:
                 self._reply(200, state.files[name])
             else:
@@ -103,8 +104,9 @@ def fake_slack() -> Iterator[FakeSlack]:
                 "auth.test": {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "copilot"},
                 "chat.postMessage": {"channel": args.get("channel"), "ts": f"1700000000.{n:06d}"},
                 "files.getUploadURLExternal": {"upload_url": f"{state.url}/upload/F{n}", "file_id": f"F{n}"},
-                "files.completeUploadExternal": {"files": [{"id": f["id"], "title": f.get("title", "")}
-                                                           for f in args.get("files", [])]},
+                "files.completeUploadExternal": {
+                    "files": [{"id": f["id"], "title": f.get("title", "")} for f in args.get("files", [])]
+                },
             }
             self._reply(200, {"ok": True, **replies.get(method, {})})
 

@@ -48,8 +48,9 @@ def test_every_endpoint_needs_a_valid_key(served: tuple[str, Settings]) -> None:
 
 def test_search_themes_record_and_draft_over_rest(served: tuple[str, Settings]) -> None:
     url, _ = served
-    hits = httpx.get(f"{url}/v1/projects/t/search", headers=AUTH,
-                     params={"q": "export to excel", "k": 3, "segment": "Enterprise"}).json()["results"]
+    hits = httpx.get(
+        f"{url}/v1/projects/t/search", headers=AUTH, params={"q": "export to excel", "k": 3, "segment": "Enterprise"}
+    ).json()["results"]
     assert len(hits) == 3 and all(h["metadata"]["segment"] == "Enterprise" for h in hits)
     record = httpx.get(f"{url}/v1/projects/t/records/{hits[0]['id']}", headers=AUTH).json()
     assert record["text"] == hits[0]["text"]
@@ -73,7 +74,8 @@ def test_errors_share_one_shape_and_never_show_a_trace(served: tuple[str, Settin
     assert unknown.status_code == 404 and unknown.json()["error_code"] == "not_found"
     assert httpx.get(f"{url}/v1/projects/t/records/r-missing", headers=AUTH).json()["error_code"] == "not_found"
     bad_kind = httpx.post(f"{url}/v1/projects/t/drafts/memo", headers=AUTH)
-    assert bad_kind.status_code == 422 and bad_kind.json()["fields"][0]["field"] == "kind"
+    assert bad_kind.status_code == 404 and bad_kind.json()["error_code"] == "unknown_kind"
+    assert "pain-points" in bad_kind.json()["detail"]  # it says which kinds exist
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail at /srv/copilot/store.py line 12")
@@ -113,11 +115,17 @@ def test_uploads_over_the_size_limit_get_413(tmp_path: Path) -> None:
 def test_a_small_upload_is_ingested_at_once_and_a_large_one_becomes_a_job(tmp_path: Path) -> None:
     csv, _ = _rows(3, 30)
     with api_server(settings_for(tmp_path, sync_ingest_mb=0.001)) as url:
-        small = httpx.post(f"{url}/v1/projects/p/ingest", headers=AUTH,
-                           files={"files": ("tiny.csv", "id,feedback\n1,exports are slow\n", "text/csv")})
+        small = httpx.post(
+            f"{url}/v1/projects/p/ingest",
+            headers=AUTH,
+            files={"files": ("tiny.csv", "id,feedback\n1,exports are slow\n", "text/csv")},
+        )
         assert small.status_code == 200 and small.json()["records_added"] == 1
-        big = httpx.post(f"{url}/v1/projects/p/ingest", headers=AUTH,
-                         files=[("files", ("a.csv", csv, "text/csv")), ("files", ("../../b.csv", csv, "text/csv"))])
+        big = httpx.post(
+            f"{url}/v1/projects/p/ingest",
+            headers=AUTH,
+            files=[("files", ("a.csv", csv, "text/csv")), ("files", ("../../b.csv", csv, "text/csv"))],
+        )
         assert big.status_code == 202
         job = big.json()["job"]
         assert job["status"] in ("queued", "running") and job["result_url"] is None
@@ -133,8 +141,12 @@ def test_a_small_upload_is_ingested_at_once_and_a_large_one_becomes_a_job(tmp_pa
 def test_a_batch_job_runs_to_a_downloadable_report(tmp_path: Path) -> None:
     csv, _ = _rows(5, 40)
     with api_server(settings_for(tmp_path)) as url:
-        r = httpx.post(f"{url}/v1/projects/survey/batch", headers=AUTH, files={"file": ("dump.csv", csv, "text/csv")},
-                       data={"by": "segment"})
+        r = httpx.post(
+            f"{url}/v1/projects/survey/batch",
+            headers=AUTH,
+            files={"file": ("dump.csv", csv, "text/csv")},
+            data={"by": "segment"},
+        )
         assert r.status_code == 202
         done = _wait(url, r.json()["job"]["id"])
         assert done["status"] == "done" and done["summary"]["themes"] >= 3 and done["progress"]["stage"] == "done"
@@ -143,11 +155,16 @@ def test_a_batch_job_runs_to_a_downloadable_report(tmp_path: Path) -> None:
         assert md.headers["content-type"].startswith("text/markdown") and "# What dump.csv says" in md.text
         page = httpx.get(f"{url}{done['result_url']}", headers=AUTH, params={"format": "html"})
         assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text and "By segment" in md.text
-    with chat_server([]) as (model_url, requests), api_server(
-        settings_for(tmp_path / "paid", openai_base_url=model_url, openai_api_key="sk-test")
-    ) as url:
-        paid = httpx.post(f"{url}/v1/projects/survey2/batch", headers=AUTH, data={"provider": "openai"},
-                          files={"file": ("dump.csv", csv, "text/csv")})
+    with (
+        chat_server([]) as (model_url, requests),
+        api_server(settings_for(tmp_path / "paid", openai_base_url=model_url, openai_api_key="sk-test")) as url,
+    ):
+        paid = httpx.post(
+            f"{url}/v1/projects/survey2/batch",
+            headers=AUTH,
+            data={"provider": "openai"},
+            files={"file": ("dump.csv", csv, "text/csv")},
+        )
         failed = _wait(url, paid.json()["job"]["id"])  # no max_cost: a paid provider is refused, not run
         assert failed["status"] == "failed" and "send max_cost" in failed["error"] and requests == []
         assert httpx.get(f"{url}/v1/jobs/job_nope", headers=AUTH).status_code == 404

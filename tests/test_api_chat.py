@@ -23,9 +23,10 @@ from tests.test_api import AUTH, KEY
 
 
 def _events(url: str, body: dict[str, Any]) -> list[dict[str, Any]]:
-    with httpx.Client(headers=AUTH, timeout=60) as client, connect_sse(
-        client, "POST", f"{url}/v1/projects/t/chat", json=body
-    ) as source:
+    with (
+        httpx.Client(headers=AUTH, timeout=60) as client,
+        connect_sse(client, "POST", f"{url}/v1/projects/t/chat", json=body) as source,
+    ):
         assert source.response.headers["content-type"].startswith("text/event-stream")
         return [json.loads(sse.data) for sse in source.iter_sse()]
 
@@ -84,9 +85,12 @@ def test_generation_stops_when_the_client_disconnects(served: tuple[str, Setting
     url, _ = served
     slow = SlowModel()
     monkeypatch.setattr(chat_routes, "get_model", lambda settings, provider=None: slow)
-    with httpx.Client(headers=AUTH, timeout=60) as client, connect_sse(
-        client, "POST", f"{url}/v1/projects/t/chat", json={"message": "what about offline mode?"}
-    ) as source:
+    with (
+        httpx.Client(headers=AUTH, timeout=60) as client,
+        connect_sse(
+            client, "POST", f"{url}/v1/projects/t/chat", json={"message": "what about offline mode?"}
+        ) as source,
+    ):
         for sse in source.iter_sse():
             if json.loads(sse.data)["type"] == "delta":
                 break  # the reader closes the tab
@@ -100,8 +104,9 @@ def test_a_heartbeat_keeps_a_quiet_stream_alive(served: tuple[str, Settings], mo
     monkeypatch.setattr(chat_routes, "get_model", lambda settings, provider=None: slow)
     monkeypatch.setattr(chat_routes, "HEARTBEAT_S", 0.2)
     seen = ""
-    with httpx.stream("POST", f"{url}/v1/projects/t/chat", headers=AUTH, json={"message": "offline mode?"},
-                      timeout=60) as r:
+    with httpx.stream(
+        "POST", f"{url}/v1/projects/t/chat", headers=AUTH, json={"message": "offline mode?"}, timeout=60
+    ) as r:
         for line in r.iter_lines():
             seen += line + "\n"
             if seen.count("word") >= 3:
@@ -128,18 +133,27 @@ def test_the_official_openai_client_works_against_the_compatible_endpoint(served
     url, _ = served
     client = openai.OpenAI(base_url=f"{url}/v1", api_key=KEY, max_retries=0)
     reply = client.chat.completions.create(
-        model="t", messages=[{"role": "system", "content": "Be brief."},
-                             {"role": "user", "content": "what do people say about pricing per seat?"}])
+        model="t",
+        messages=[
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "what do people say about pricing per seat?"},
+        ],
+    )
     text = reply.choices[0].message.content or ""
     assert reply.model == "t" and reply.choices[0].finish_reason == "stop"
     assert "Sources:" in text and "[1]" in text and ("seat" in text.lower() or "pric" in text.lower())
-    pieces = [c.choices[0].delta.content or "" for c in client.chat.completions.create(
-        model="t", messages=[{"role": "user", "content": "what do people say about pricing per seat?"}], stream=True)]
+    pieces = [
+        c.choices[0].delta.content or ""
+        for c in client.chat.completions.create(
+            model="t", messages=[{"role": "user", "content": "what do people say about pricing per seat?"}], stream=True
+        )
+    ]
     assert len(pieces) > 2 and "".join(pieces) == text
     assert [m.id for m in client.models.list()] == ["t"]
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).chat.completions.create(
-            model="t", messages=[{"role": "user", "content": "hi"}])
+            model="t", messages=[{"role": "user", "content": "hi"}]
+        )
     with pytest.raises(openai.NotFoundError):
         client.chat.completions.create(model="nope", messages=[{"role": "user", "content": "hi"}])
 

@@ -32,8 +32,9 @@ def test_a_job_interrupted_by_a_crash_is_run_again_after_the_restart(tmp_path: P
     dump = "\n".join(rows) + "\n"
     env = {"COPILOT_DATA_DIR": str(tmp_path / "data"), "COPILOT_API_KEYS": KEY, "COPILOT_SYNC_INGEST_MB": "0"}
     with api_process(env, tmp_path / "server.log") as (url, proc):
-        job = httpx.post(f"{url}/v1/projects/big/ingest", headers=AUTH,
-                         files={"files": ("dump.csv", dump, "text/csv")}, timeout=60).json()["job"]
+        job = httpx.post(
+            f"{url}/v1/projects/big/ingest", headers=AUTH, files={"files": ("dump.csv", dump, "text/csv")}, timeout=60
+        ).json()["job"]
         deadline = time.monotonic() + 60
         while httpx.get(f"{url}/v1/jobs/{job['id']}", headers=AUTH).json()["status"] != "running":
             assert time.monotonic() < deadline
@@ -87,20 +88,28 @@ def test_two_workers_over_one_chroma_server(chroma_server: str, tmp_path: Path) 
         r = httpx.post(f"{url}/v1/projects/shared/ingest", headers=AUTH, files={"files": ("f.csv", csv, "text/csv")})
         assert r.status_code == 200
         with httpx.Client(headers=AUTH) as client:  # new connections spread over both workers
-            codes = {client.get(f"{url}/v1/projects/shared/search", params={"q": "export"},
-                                headers={"Connection": "close"}).status_code for _ in range(20)}
+            codes = {
+                client.get(
+                    f"{url}/v1/projects/shared/search", params={"q": "export"}, headers={"Connection": "close"}
+                ).status_code
+                for _ in range(20)
+            }
         assert codes == {200}
     assert (tmp_path / "server.log").read_text().count("Started server process") == 2
-    refused = subprocess.run([str(Path(sys.executable).parent / "copilot"), "serve", "--workers", "2"],
-                             env={"PATH": "/usr/bin:/bin", "COPILOT_DATA_DIR": str(tmp_path / "d2")},
-                             capture_output=True, text=True)
+    refused = subprocess.run(
+        [str(Path(sys.executable).parent / "copilot"), "serve", "--workers", "2"],
+        env={"PATH": "/usr/bin:/bin", "COPILOT_DATA_DIR": str(tmp_path / "d2")},
+        capture_output=True,
+        text=True,
+    )
     assert refused.returncode == 1 and "several workers need a Chroma server" in refused.stderr
 
 
 def test_the_dockerfile_passes_hadolint() -> None:
     exe = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
-    result = subprocess.run([exe, "--failure-threshold", "info", str(ROOT / "Dockerfile")], capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [exe, "--failure-threshold", "info", str(ROOT / "Dockerfile")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     text = (ROOT / "Dockerfile").read_text()
     assert "USER 10001:10001" in text and "HEALTHCHECK" in text and text.count("FROM ") == 2

@@ -45,16 +45,15 @@ def test_truth_plants_pain_points_trends_strengths_and_market_facts() -> None:
 
 
 def test_truth_ids_are_the_ids_ingest_gives(demo: Path) -> None:
-    col = open_store().collection("demo")
+    store = open_store()
     wanted = {i for group in ("pain_points", "strengths") for p in TRUTH[group] for i in p["record_ids"]}
     wanted |= {f["record_id"] for f in TRUTH["market_facts"]}
-    found = set(col.get(ids=sorted(wanted), include=[])["ids"])
-    assert found == wanted
-    near = col.get(ids=[n["id"] for n in TRUTH["duplicates"]["near"]], include=["metadatas"])
-    assert all(m.get("near_dup_of") for m in near["metadatas"])
-    planted = col.get(ids=TRUTH["pii_record_ids"], include=["documents"])["documents"]
+    assert set(store.get_chunks("demo", sorted(wanted))) == wanted
+    near = store.get_chunks("demo", [n["id"] for n in TRUTH["duplicates"]["near"]])
+    assert near and all(meta.get("near_dup_of") for _, meta, _ in near.values())
+    planted = [text for text, _, _ in store.get_chunks("demo", TRUTH["pii_record_ids"]).values()]
     assert planted and not any("@" in d or "555-" in d or "203.0.113" in d for d in planted)
-    hidden = col.get(ids=TRUTH["injections"]["hidden_record_ids"], include=["documents"])["documents"]
+    hidden = [text for text, _, _ in store.get_chunks("demo", TRUTH["injections"]["hidden_record_ids"]).values()]
     assert hidden and not any(0xE0000 <= ord(c) <= 0xE007F for d in hidden for c in d)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from copilot.config import Settings, get_settings, reset_settings
-from copilot.drafts.schema import PainPointSummary
+from copilot.drafts.kinds.pain_points import PainPointSummary
 from copilot.errors import CopilotError
 from copilot.evals import cases, runner, safety
 from copilot.evals.judge import judge_support
@@ -27,7 +27,7 @@ def evals(eval_data: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 def _break(monkeypatch: pytest.MonkeyPatch, damage: Any) -> None:
     """A drafting regression that slipped past verification: the built pain-point summary is damaged."""
-    real = runner.build_draft
+    real = runner.draft_document
 
     def build(*args: Any, **kwargs: Any) -> Any:
         draft = real(*args, **kwargs)
@@ -35,7 +35,7 @@ def _break(monkeypatch: pytest.MonkeyPatch, damage: Any) -> None:
             damage(draft)
         return draft
 
-    monkeypatch.setattr(runner, "build_draft", build)
+    monkeypatch.setattr(runner, "draft_document", build)
 
 
 def _failures(settings: Settings) -> list[str]:
@@ -95,8 +95,18 @@ def test_the_command_exits_non_zero_naming_the_metric_and_shows_change_against_a
 ) -> None:
     cli("eval", "--suite", "retrieval", "--out", str(tmp_path / "a"))
     strict = write(tmp_path / "bars.yaml", "default:\n  retrieval.mrr: {min: 0.999}\n")
-    result = cli("eval", "--suite", "retrieval", "--thresholds", str(strict), "--out", str(tmp_path / "b"),
-                 "--baseline", str(tmp_path / "a" / "eval-report.json"), expect=1)
+    result = cli(
+        "eval",
+        "--suite",
+        "retrieval",
+        "--thresholds",
+        str(strict),
+        "--out",
+        str(tmp_path / "b"),
+        "--baseline",
+        str(tmp_path / "a" / "eval-report.json"),
+        expect=1,
+    )
     assert "below the bar: retrieval.mrr [any] = 0." in result.output and "bar >= 0.999" in result.output
     text = (tmp_path / "b" / "eval-report.md").read_text()
     assert "| Change |" in text and "| retrieval.mrr | any |" in text and "+0.000" in text
@@ -146,8 +156,13 @@ def test_answers_rated_helpful_in_slack_become_retrieval_cases(evals: Settings) 
 
     export = next(p for p in cases.truth()["pain_points"] if p["id"] == "export_slow")
     feedback = Feedback(evals.service_db)
-    liked = feedback.answered("eval", "C1", "why are exports so slow", "…",
-                              [{"record_id": rid, "quote": "…"} for rid in export["record_ids"][:8]])
+    liked = feedback.answered(
+        "eval",
+        "C1",
+        "why are exports so slow",
+        "…",
+        [{"record_id": rid, "quote": "…"} for rid in export["record_ids"][:8]],
+    )
     disliked = feedback.answered("eval", "C1", "what about pricing", "…", [{"record_id": "r-x", "quote": "…"}])
     feedback.rate(liked, True, "U1")
     feedback.rate(disliked, False, "U1")

@@ -20,12 +20,13 @@ def test_every_prompt_file_loads_and_declares_what_it_uses() -> None:
 
 
 def test_render_raises_on_missing_and_unknown_variables() -> None:
-    prompt = load_prompt("theme_summary")
+    prompt = load_prompt("theme_narrative")
+    values = {"data_rule": "RULE", "audience": "feedback", "label": "Exports", "statistics": "mentions: 420"}
     with pytest.raises(CopilotError, match=r"missing \['evidence'\]"):
-        prompt.render(data_rule="r", label="x", statistics="s", draft="d")
+        prompt.render(**values, draft="d")
     with pytest.raises(CopilotError, match=r"unknown \['extra'\]"):
-        prompt.render(data_rule="r", label="x", statistics="s", draft="d", evidence="e", extra=1)
-    text = prompt.render(data_rule="RULE", label="Exports", statistics="mentions: 420", draft="d", evidence="[r1] slow")
+        prompt.render(**values, draft="d", evidence="e", extra=1)
+    text = prompt.render(**values, draft="d", evidence="[r1] slow")
     assert "RULE" in text and "mentions: 420" in text and "{{" not in text
 
 
@@ -57,10 +58,12 @@ def test_numbers_match_statistics_at_the_precision_written() -> None:
     text = "420 mentions from 1,313 customers, 8.6% (about 9%) of feedback, 2.1 times more in Enterprise since 2026-03"
     assert [n.raw for n in numbers_in(text)] == ["420", "1,313", "8.6%", "9%", "2.1"]
     report = Verification()
-    ok = check_item(text, [Citation(record_id="r1", quote="exports time out")], {"r1": "The exports time out."},
-                    figures, report)
+    ok = check_item(
+        text, [Citation(record_id="r1", quote="exports time out")], {"r1": "The exports time out."}, figures, report
+    )
     assert ok == [] and (report.numbers_checked, report.quotes_checked) == (5, 1)
-    bad = check_item("About 12% of customers, 3 times more", [Citation(record_id="r9", quote="x")],
-                     {"r1": "text"}, figures, report)
+    bad = check_item(
+        "About 12% of customers, 3 times more", [Citation(record_id="r9", quote="x")], {"r1": "text"}, figures, report
+    )
     assert "number '12%' is not in the statistics" in bad and "number '3' is not in the statistics" in bad
     assert any("not in the evidence" in f for f in bad) and report.items_checked == 2

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from copilot.models import SearchFilter
 from copilot.store import open_store
+from copilot.store.filters import SearchFilter
 from tests.conftest import cli, write
 
 
@@ -129,15 +129,14 @@ def test_second_writer_gets_a_clear_message(tmp_path: Path, monkeypatch: pytest.
     ],
 )
 def test_filtered_semantic_search_equals_chromas_own_filter(demo: Path, query: str, filters: dict) -> None:
-    from copilot.models import SearchFilter
-    from copilot.store.search import chroma_where, keyword_index, semantic
+    from copilot.store.filters import SearchFilter, where
+    from copilot.store.search import keyword_index, semantic
 
     store = open_store()
-    col = store.collection("demo")
     f = SearchFilter(**filters)
     qvec = store.embedder.embed([query])
-    ours, _ = semantic(col, qvec, 20, f, keyword_index(store, "demo", col))
-    theirs = col.query(query_embeddings=qvec, n_results=20, where=chroma_where(f), include=[])["ids"][0]
+    ours, _ = semantic(store, "demo", qvec, 20, f, keyword_index(store, "demo"))
+    theirs, _ = store.query("demo", qvec, 20, where=where(f))
     assert ours and len(set(ours) & set(theirs)) >= 0.9 * len(theirs)
     assert ours[:5] == theirs[:5]
 

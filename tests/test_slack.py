@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from copilot.analysis.themes import discover_themes
 from copilot.config import Settings
 from copilot.ingest.pipeline import ingest
 from copilot.slack import blocks
@@ -36,9 +37,16 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeSla
     csv, _ = _rows(8, 40)
     csv += f'F999,C1,SMB,2026-03-03,"{TRAP}"\n'
     with fake_slack() as slack:
-        settings = Settings(data_dir=data, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
-                            slack_api_url=slack.api, slack_channels="C1=t,CDM=t")  # type: ignore[arg-type]
-        ingest(open_store(settings), [write(data / "in" / "feedback.csv", csv)], "t")
+        settings = Settings(
+            data_dir=data,
+            slack_bot_token="xoxb-test",
+            slack_signing_secret=SECRET,
+            slack_api_url=slack.api,
+            slack_channels="C1=t,CDM=t",
+        )  # type: ignore[arg-type]
+        store = open_store(settings)
+        ingest(store, [write(data / "in" / "feedback.csv", csv)], "t")
+        discover_themes(store, "t")
         with api_server(settings) as url:
             yield url, slack, settings
 
@@ -50,13 +58,23 @@ def signed(body: str, *, ts: str | None = None, secret: str = SECRET) -> dict[st
 
 
 def event(event_body: dict[str, Any], n: int) -> str:
-    return json.dumps({"token": "x", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
-                       "event_id": f"Ev{n}", "event_time": int(time.time()), "event": event_body,
-                       "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]})
+    return json.dumps(
+        {
+            "token": "x",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": f"Ev{n}",
+            "event_time": int(time.time()),
+            "event": event_body,
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        }
+    )
 
 
-def send(url: str, body: str, headers: dict[str, str] | None = None,
-         content_type: str = "application/json") -> httpx.Response:
+def send(
+    url: str, body: str, headers: dict[str, str] | None = None, content_type: str = "application/json"
+) -> httpx.Response:
     hdrs = {"Content-Type": content_type, **signed(body), **(headers or {})}
     return httpx.post(f"{url}/slack/events", content=body, headers=hdrs, timeout=30)
 
@@ -70,8 +88,11 @@ def test_every_request_must_carry_a_valid_fresh_signature(bot: tuple[str, FakeSl
     stale = httpx.post(f"{url}/slack/events", content=body, headers=signed(body, ts=str(int(time.time()) - 600)))
     wrong = httpx.post(f"{url}/slack/events", content=body, headers=signed(body, secret="another-secret"))
     missing = httpx.post(f"{url}/slack/events", content=body)
-    letters = httpx.post(f"{url}/slack/events", content=body,
-                         headers={"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=abc"})
+    letters = httpx.post(
+        f"{url}/slack/events",
+        content=body,
+        headers={"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=abc"},
+    )
     for r in (tampered, stale, wrong, missing, letters):
         assert r.status_code == 401 and r.json()["error_code"] == "unauthorized"
 
@@ -80,8 +101,14 @@ def test_a_mention_is_answered_once_in_its_thread_with_escaped_quotes(bot, caplo
     url, slack, settings = bot
     caplog.set_level(logging.DEBUG)
     question = "<@UBOT> exports to excel are slow, see evil click"
-    mention = {"type": "app_mention", "user": "U1", "text": question, "channel": "C1", "ts": "1700.000100",
-               "thread_ts": "1699.000001"}
+    mention = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": question,
+        "channel": "C1",
+        "ts": "1700.000100",
+        "thread_ts": "1699.000001",
+    }
     assert send(url, event(mention, 1)).status_code == 200
     echo = mention | {"type": "message", "channel_type": "channel"}
     assert send(url, event(echo, 2)).status_code == 200  # Slack may deliver the same message twice
@@ -100,13 +127,28 @@ def test_a_mention_is_answered_once_in_its_thread_with_escaped_quotes(bot, caplo
 def test_bots_edits_and_other_subtypes_are_ignored(bot: tuple[str, FakeSlack, Settings]) -> None:
     url, slack, _ = bot
     before = len(slack.calls)
-    for n, e in enumerate([
-        {"type": "message", "channel_type": "im", "channel": "CDM", "ts": "1701.1", "text": "hi", "bot_id": "B9"},
-        {"type": "message", "channel_type": "im", "channel": "CDM", "ts": "1701.2", "subtype": "message_changed",
-         "message": {"text": "edited"}},
-        {"type": "message", "channel_type": "im", "channel": "CDM", "ts": "1701.3", "subtype": "bot_message",
-         "text": "a bot"},
-    ], 10):
+    for n, e in enumerate(
+        [
+            {"type": "message", "channel_type": "im", "channel": "CDM", "ts": "1701.1", "text": "hi", "bot_id": "B9"},
+            {
+                "type": "message",
+                "channel_type": "im",
+                "channel": "CDM",
+                "ts": "1701.2",
+                "subtype": "message_changed",
+                "message": {"text": "edited"},
+            },
+            {
+                "type": "message",
+                "channel_type": "im",
+                "channel": "CDM",
+                "ts": "1701.3",
+                "subtype": "bot_message",
+                "text": "a bot",
+            },
+        ],
+        10,
+    ):
         assert send(url, event(e, n)).status_code == 200
     time.sleep(1.5)
     assert [c["method"] for c in slack.calls[before:]] == []
@@ -115,8 +157,14 @@ def test_bots_edits_and_other_subtypes_are_ignored(bot: tuple[str, FakeSlack, Se
 def test_a_direct_message_is_answered_and_a_rate_limit_is_retried(bot: tuple[str, FakeSlack, Settings]) -> None:
     url, slack, _ = bot
     slack.rate_limit_once.add("chat.postMessage")
-    dm = {"type": "message", "channel_type": "im", "user": "U1", "channel": "CDM", "ts": "1702.000001",
-          "text": "what do people say about offline mode on mobile?"}
+    dm = {
+        "type": "message",
+        "channel_type": "im",
+        "user": "U1",
+        "channel": "CDM",
+        "ts": "1702.000001",
+        "text": "what do people say about offline mode on mobile?",
+    }
     assert send(url, event(dm, 20)).status_code == 200
     slack.wait_for("reactions.add", name="white_check_mark", timestamp="1702.000001")
     assert any(c["method"] == "chat.postMessage (429)" for c in slack.calls)
@@ -134,8 +182,17 @@ def test_a_channel_without_a_project_gets_told_how_to_set_one(bot: tuple[str, Fa
 
 def test_a_slash_command_drafts_and_uploads_the_markdown(bot: tuple[str, FakeSlack, Settings]) -> None:
     url, slack, _ = bot
-    form = urlencode({"command": "/pm", "text": "draft prd export to excel", "channel_id": "C1", "user_id": "U7",
-                      "team_id": "T1", "response_url": f"{slack.url}/respond", "trigger_id": "t1"})
+    form = urlencode(
+        {
+            "command": "/pm",
+            "text": "draft prd export to excel",
+            "channel_id": "C1",
+            "user_id": "U7",
+            "team_id": "T1",
+            "response_url": f"{slack.url}/respond",
+            "trigger_id": "t1",
+        }
+    )
     started = time.monotonic()
     r = send(url, form, content_type="application/x-www-form-urlencoded")
     assert r.status_code == 200 and time.monotonic() - started < 3  # acknowledged at once
@@ -145,8 +202,11 @@ def test_a_slash_command_drafts_and_uploads_the_markdown(bot: tuple[str, FakeSla
     assert done["thread_ts"].startswith("1700000000.")  # the thread of the bot's own head message
     content = max(slack.uploads.values(), key=len).decode()
     assert content.startswith("# PRD:") and "Verification:" in content
-    helped = send(url, urlencode({"command": "/pm", "text": "help", "channel_id": "C1", "user_id": "U7"}),
-                  content_type="application/x-www-form-urlencoded")
+    helped = send(
+        url,
+        urlencode({"command": "/pm", "text": "help", "channel_id": "C1", "user_id": "U7"}),
+        content_type="application/x-www-form-urlencoded",
+    )
     assert "/pm draft" in helped.text
 
 
@@ -154,9 +214,16 @@ def test_a_shared_csv_comes_back_as_a_report_in_the_thread(bot: tuple[str, FakeS
     url, slack, _ = bot
     csv, _ = _rows(9, 30)
     slack.files["dump.csv"] = csv.encode()
-    mention = {"type": "app_mention", "user": "U1", "text": "<@UBOT> summarise this", "channel": "C1",
-               "ts": "1704.000001", "files": [{"id": "F1", "name": "dump.csv", "filetype": "csv",
-                                               "url_private_download": f"{slack.url}/files/dump.csv"}]}
+    mention = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": "<@UBOT> summarise this",
+        "channel": "C1",
+        "ts": "1704.000001",
+        "files": [
+            {"id": "F1", "name": "dump.csv", "filetype": "csv", "url_private_download": f"{slack.url}/files/dump.csv"}
+        ],
+    }
     send(url, event(mention, 40))
     slack.wait_for("reactions.add", name="white_check_mark", timestamp="1704.000001", timeout=120)
     assert slack.named("download")[-1] == {"name": "dump.csv", "auth": "Bearer xoxb-test"}
@@ -168,17 +235,36 @@ def test_a_shared_csv_comes_back_as_a_report_in_the_thread(bot: tuple[str, FakeS
 
 def test_a_button_click_is_stored_for_the_evals(bot: tuple[str, FakeSlack, Settings]) -> None:
     url, slack, settings = bot
-    mention = {"type": "app_mention", "user": "U1", "text": "<@UBOT> why is pricing per seat a problem?",
-               "channel": "C1", "ts": "1705.000001"}
+    mention = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": "<@UBOT> why is pricing per seat a problem?",
+        "channel": "C1",
+        "ts": "1705.000001",
+    }
     send(url, event(mention, 50))
     slack.wait_for("reactions.add", name="white_check_mark", timestamp="1705.000001")
     post = [p for p in slack.named("chat.postMessage") if p.get("thread_ts") == "1705.000001"][-1]
     buttons = post["blocks"][-1]["elements"]
-    payload = {"type": "block_actions", "user": {"id": "U1"}, "channel": {"id": "C1"}, "team": {"id": "T1"},
-               "api_app_id": "A1", "token": "x", "trigger_id": "t", "container": {"type": "message"},
-               "message": {"ts": "1705.5", "thread_ts": "1705.000001"},
-               "actions": [{"action_id": buttons[0]["action_id"], "value": buttons[0]["value"], "type": "button",
-                            "block_id": post["blocks"][-1]["block_id"]}]}
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U1"},
+        "channel": {"id": "C1"},
+        "team": {"id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "trigger_id": "t",
+        "container": {"type": "message"},
+        "message": {"ts": "1705.5", "thread_ts": "1705.000001"},
+        "actions": [
+            {
+                "action_id": buttons[0]["action_id"],
+                "value": buttons[0]["value"],
+                "type": "button",
+                "block_id": post["blocks"][-1]["block_id"],
+            }
+        ],
+    }
     r = send(url, urlencode({"payload": json.dumps(payload)}), content_type="application/x-www-form-urlencoded")
     assert r.status_code == 200
     slack.wait_for("chat.postEphemeral", user="U1")
@@ -201,7 +287,14 @@ def test_the_manifest_asks_for_what_the_bot_uses() -> None:
 
     manifest = yaml.safe_load((Path(__file__).parent.parent / "slack" / "manifest.yaml").read_text())
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"app_mentions:read", "chat:write", "commands", "files:read", "files:write", "reactions:write",
-            "im:history"} <= scopes
+    assert {
+        "app_mentions:read",
+        "chat:write",
+        "commands",
+        "files:read",
+        "files:write",
+        "reactions:write",
+        "im:history",
+    } <= scopes
     assert manifest["features"]["slash_commands"][0]["command"] == "/pm"
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}

@@ -182,7 +182,11 @@ def test_taxonomy_round_trip_merge_and_rename(tmp_path: Path) -> None:
 
 
 def test_too_little_feedback_gives_no_themes_and_says_where_it_went(tmp_path: Path) -> None:
-    cli("ingest", str(write(tmp_path / "f.csv", "id,feedback\n1,Exports are slow\n2,Pricing is high\n")),
-        "--project", "tiny")
+    cli(
+        "ingest",
+        str(write(tmp_path / "f.csv", "id,feedback\n1,Exports are slow\n2,Pricing is high\n")),
+        "--project",
+        "tiny",
+    )
     report = _themes("tiny")
     assert report["themes"] == [] and report["unclustered"]["mentions"] == 2 == report["records"]

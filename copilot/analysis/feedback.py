@@ -8,7 +8,7 @@ generation: they are recomputed only after an ingest has changed the project.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from copilot.analysis import segments, sentiment
 from copilot.models import FEEDBACK_KINDS
 from copilot.store.chroma import Store
 from copilot.store.embeddings import WordLlamaEmbedder
+from copilot.store.filters import Columns
 
 ANALYSIS_EMBEDDING = WordLlamaEmbedder.name  # local and free whatever the project's search embeddings are
 
@@ -32,6 +33,14 @@ class FeedbackSet:
     seg_span: np.ndarray  # (start, end) into the record's text, per segment
     vectors: np.ndarray  # unit vectors, per segment
     sentiment: np.ndarray  # VADER compound, per record
+    _columns: Columns | None = field(default=None, repr=False)
+
+    @property
+    def columns(self) -> Columns:
+        """The records' filterable metadata, by the same rules as search (store/filters.py)."""
+        if self._columns is None:
+            self._columns = Columns.build(self.metas)
+        return self._columns
 
     def segment_text(self, i: int) -> str:
         start, end = self.seg_span[i]
@@ -44,8 +53,9 @@ class FeedbackSet:
 def load_feedback(store: Store, project: str) -> FeedbackSet:
     col_id, generation = store.generation(project)
     # Filter in Python: Chroma's metadata filter costs time per matching record (10 s at 100,000).
-    records = sorted((r for r in store.records(project) if r.metadata.get("kind") in FEEDBACK_KINDS),
-                     key=lambda r: r.id)
+    records = sorted(
+        (r for r in store.records(project) if r.metadata.get("kind") in FEEDBACK_KINDS), key=lambda r: r.id
+    )
     ids = [r.id for r in records]
     texts = [r.text for r in records]
     metas = [r.metadata for r in records]

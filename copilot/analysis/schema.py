@@ -62,6 +62,35 @@ class Revenue(BaseModel):
     customers_with_mrr: int
 
 
+class SegmentSkew(BaseModel):
+    column: str
+    value: str
+    lift: float
+    mentions: int
+
+
+class ThemeStats(BaseModel):
+    """A theme's statistics as drafts and reports show them, all computed by code: prose may use only these."""
+
+    mentions: int
+    reach: int
+    share: float
+    share_ci: tuple[float, float]
+    interval_level: float = 0.95
+    significance_level: float = 0.05
+    trend: Literal["growing", "stable", "fading", "unknown"]
+    trend_p_value: float | None
+    complaint_share: float
+    sentiment_mean: float
+    negative_share: float
+    churn_intent: int
+    detractor_share: float | None
+    low_rating_share: float | None
+    mrr_at_stake: float
+    customers_with_mrr: int
+    over_indexes: list[SegmentSkew]
+
+
 class SubthemePublic(BaseModel):
     id: str
     label: str
@@ -85,6 +114,8 @@ class ThemePublic(BaseModel):
     revenue: Revenue
     quotes: list[Quote]
     subthemes: list[SubthemePublic]
+    pain: bool = Field(description="Whether the theme is a pain point, by the rule in the report's method.")
+    stats: ThemeStats = Field(description="The digest of the figures above that drafts and reports quote.")
 
 
 class UnclusteredPublic(BaseModel):

@@ -11,7 +11,16 @@ from typing import Any
 
 from scipy.stats import norm
 
-from copilot.analysis.schema import MonthPoint, Revenue, SegmentSplit, Severity, Trend
+from copilot.analysis.schema import (
+    MonthPoint,
+    Revenue,
+    SegmentSkew,
+    SegmentSplit,
+    Sentiment,
+    Severity,
+    ThemeStats,
+    Trend,
+)
 
 Meta = dict[str, Any]
 TREND_TEST = "Cochran-Armitage test for trend in the monthly share of records, two-sided, p < 0.05"
@@ -67,8 +76,16 @@ def segment_splits(members: Sequence[Meta], population: Population) -> dict[str,
         for value, n in pop.most_common():
             k = mem.get(value, 0)
             share = k / n
-            rows.append(SegmentSplit(value=value, mentions=k, records=n, share=round(share, 4),
-                                     share_ci=wilson(k, n), lift=round(share / overall, 3) if overall else 0.0))
+            rows.append(
+                SegmentSplit(
+                    value=value,
+                    mentions=k,
+                    records=n,
+                    share=round(share, 4),
+                    share_ci=wilson(k, n),
+                    lift=round(share / overall, 3) if overall else 0.0,
+                )
+            )
         out[col] = rows
     return out
 
@@ -155,9 +172,7 @@ def severity(texts: Sequence[str], metas: Sequence[Meta], sentiments: Sequence[f
     detractors = sum(s <= 6 for s in nps)
     scores = list(sentiments) if sentiments is not None else [0.0] * len(metas)
     complaints = sum(
-        s < -0.05
-        or churned
-        or (isinstance(m.get("rating"), int | float) and m["rating"] <= low_at)
+        s < -0.05 or churned or (isinstance(m.get("rating"), int | float) and m["rating"] <= low_at)
         for m, s, churned in zip(metas, scores, churn_flags, strict=True)
     )
     churn = sum(churn_flags)
@@ -185,3 +200,50 @@ def revenue(metas: Sequence[Meta]) -> Revenue:
             if seen is None or when >= seen[0]:
                 by_customer[cust] = (when, float(mrr))
     return Revenue(mrr_at_stake=round(sum(v for _, v in by_customer.values()), 2), customers_with_mrr=len(by_customer))
+
+
+PAIN_RULE = (
+    "a theme is a pain point when at least 25% of its records are complaints or its mean sentiment is below 0.15"
+)
+SKEW_COLUMNS = ("segment", "plan", "role", "company_size")
+
+
+def is_pain(severity: Severity, sentiment: Sentiment) -> bool:
+    return severity.complaint_share >= 0.25 or sentiment.mean < 0.15
+
+
+def digest(
+    mentions: int,
+    reach_: int,
+    share: float,
+    share_ci: tuple[float, float],
+    segments: dict[str, list[SegmentSplit]],
+    trend_: Trend,
+    sentiment: Sentiment,
+    severity_: Severity,
+    revenue_: Revenue,
+) -> ThemeStats:
+    """The flat statistics a draft or report quotes, from a theme's full figures."""
+    skews = [
+        SegmentSkew(column=col, value=row.value, lift=row.lift, mentions=row.mentions)
+        for col in SKEW_COLUMNS
+        for row in segments.get(col, [])
+        if row.mentions >= 10 and row.lift >= 1.3
+    ]
+    return ThemeStats(
+        mentions=mentions,
+        reach=reach_,
+        share=share,
+        share_ci=share_ci,
+        trend=trend_.direction,
+        trend_p_value=trend_.p_value,
+        complaint_share=severity_.complaint_share,
+        sentiment_mean=sentiment.mean,
+        negative_share=sentiment.negative_share,
+        churn_intent=severity_.churn_intent,
+        detractor_share=severity_.detractor_share,
+        low_rating_share=severity_.low_rating_share,
+        mrr_at_stake=revenue_.mrr_at_stake,
+        customers_with_mrr=revenue_.customers_with_mrr,
+        over_indexes=sorted(skews, key=lambda s: -s.lift)[:3],
+    )

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 
 if TYPE_CHECKING:
     from copilot.analysis.schema import ThemesReport
-    from copilot.analysis.themes import ThemeModel
+    from copilot.analysis.theme_model import ThemeModel
 
 HEADER = """\
 # PM Copilot taxonomy for project {project!r}.
@@ -51,10 +51,10 @@ class Taxonomy(BaseModel):
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             return cls.model_validate(data)
         except (OSError, yaml.YAMLError) as exc:
-            raise CopilotError("bad_taxonomy", f"{path}: cannot read the taxonomy ({exc})") from exc
+            raise CopilotError(ErrorCode.bad_taxonomy, f"{path}: cannot read the taxonomy ({exc})") from exc
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise CopilotError("bad_taxonomy", f"{path}: {problems}") from exc
+            raise CopilotError(ErrorCode.bad_taxonomy, f"{path}: {problems}") from exc
 
     def apply(
         self, seg_theme: list[str], seg_sub: list[str], model: ThemeModel, names: dict[str, dict[str, Any]]

@@ -91,8 +91,9 @@ def create_app(settings: Settings | None = None, *, worker: bool = True) -> Fast
 
         secret = settings.slack_signing_secret.get_secret_value()  # type: ignore[union-attr]
         app.include_router(slack_routes.router(lambda: app.state.copilot.bot, secret))
-    app.include_router(routes.router)
-    app.include_router(chat_routes.router)
+    for router in routes.ROUTERS:
+        app.include_router(router, responses=errors.ERROR_RESPONSES)
+    app.include_router(chat_routes.router, responses=errors.ERROR_RESPONSES)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_methods=["*"], allow_headers=["*"])

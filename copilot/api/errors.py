@@ -7,46 +7,61 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 
 log = logging.getLogger("copilot.api")
 
-STATUS = {
-    "unauthorized": 401,
-    "not_found": 404,
-    "too_large": 413,
-    "rate_limited": 429,
-    "validation_error": 422,
-    "bad_input": 400,
-    "bad_mapping": 400,
-    "bad_taxonomy": 400,
-    "bad_project": 400,
-    "embedding_mismatch": 409,
-    "no_evidence": 422,
-    "model_error": 502,
-    "model_blocked": 503,
-    "store_failed": 503,
-    "embedding_failed": 502,
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the API sends (OpenAI-compatible endpoints use OpenAI's shape instead)."""
+
+    error_code: ErrorCode
+    detail: str = Field(description="What happened and what to do next, for people.")
+    fields: list[FieldError] | None = Field(None, description="With validation_error: each field that failed.")
+
+
+def _described(*codes: ErrorCode) -> str:
+    return "; ".join(f"`{c.value}`: {c.meaning}" for c in codes)
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": _described(*(c for c in ErrorCode if c.status == status))}
+    for status in sorted({c.status for c in ErrorCode})
 }
-HTTP_CODES = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 413: "too_large", 429: "rate_limited"}
+
+HTTP_CODES = {
+    400: ErrorCode.http_error,
+    401: ErrorCode.unauthorized,
+    404: ErrorCode.not_found,
+    405: ErrorCode.method_not_allowed,
+    413: ErrorCode.too_large,
+    429: ErrorCode.rate_limited,
+}
 
 
 class RateLimited(CopilotError):
     def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__("rate_limited", detail)
+        super().__init__(ErrorCode.rate_limited, detail)
         self.retry_after = retry_after
 
 
-def error_response(code: str, detail: str, status: int | None = None, **extra: object) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if code == "unauthorized" else None
+def error_response(code: ErrorCode, detail: str, status: int | None = None, **extra: object) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if code is ErrorCode.unauthorized else None
     return JSONResponse(
-        {"error_code": code, "detail": detail, **extra}, status_code=status or STATUS.get(code, 500), headers=headers
+        {"error_code": code.value, "detail": detail, **extra}, status_code=status or code.status, headers=headers
     )
 
 
@@ -65,14 +80,14 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{f['field'] or 'request'}: {f['message']}" for f in fields)
-        return error_response("validation_error", detail, fields=fields)
+        return error_response(ErrorCode.validation_error, detail, fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(HTTP_CODES.get(exc.status_code, "http_error"), str(exc.detail), exc.status_code)
+        return error_response(HTTP_CODES.get(exc.status_code, ErrorCode.http_error), str(exc.detail), exc.status_code)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = uuid.uuid4().hex[:12]
         log.error("request %s failed: %s", request_id, type(exc).__name__, exc_info=exc)
-        return error_response("internal", f"internal error (request {request_id}); see the server log", 500)
+        return error_response(ErrorCode.internal, f"internal error (request {request_id}); see the server log", 500)

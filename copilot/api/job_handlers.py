@@ -1,5 +1,5 @@
-"""What the service's background jobs do: ingest large uploads, and summarise a survey dump (the pipeline of
-`copilot summarize`)."""
+"""What the service's background jobs do: ingest large uploads, discover themes, and make a survey report (the
+pipeline of `copilot survey-report`)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from copilot.analysis.themes import discover_themes
 from copilot.config import Settings
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
+from copilot.ingest.mapping import ColumnMapping
 from copilot.ingest.pipeline import ingest
 from copilot.jobs import Handler, Job
 from copilot.store.chroma import Store
-from copilot.summarize.cost import CostEstimate
-from copilot.summarize.pipeline import Options, summarize
-from copilot.summarize.render import write
+from copilot.survey.cost import CostEstimate
+from copilot.survey.pipeline import Options, survey_report
+from copilot.survey.render import write
 
 
 class _JobHooks:
@@ -29,13 +31,15 @@ class _JobHooks:
 
     def confirm(self, estimate: CostEstimate) -> bool:
         if not self.cost_allowed and (estimate.cost_usd or 0) > 0:
-            raise CopilotError("cost_limit", f"{estimate.describe()}; send max_cost to allow paid calls")
+            raise CopilotError(ErrorCode.cost_limit, f"{estimate.describe()}; send max_cost to allow paid calls")
         return True
 
 
 def handlers(store: Store, settings: Settings) -> dict[str, Handler]:
     def run_ingest(job: Job, progress: Callable[[str, int], None], out: Path) -> dict[str, Any]:
-        report = ingest(store, [Path(f) for f in job.params["files"]], job.project, progress=progress)
+        mapping = ColumnMapping.model_validate(job.params["mapping"]) if job.params.get("mapping") else None
+        files = [Path(f) for f in job.params["files"]]
+        report = ingest(store, files, job.project, mapping=mapping, kind=job.params.get("kind"), progress=progress)
         (out / "result.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
         return {
             "records_added": report.records_added,
@@ -43,8 +47,14 @@ def handlers(store: Store, settings: Settings) -> dict[str, Handler]:
             "skipped": len(report.skipped),
         }
 
-    def run_batch(job: Job, progress: Callable[[str, int], None], out: Path) -> dict[str, Any]:
-        """The same pipeline as `copilot summarize`; paid model calls only within the job's max_cost."""
+    def run_discover(job: Job, progress: Callable[[str, int], None], out: Path) -> dict[str, Any]:
+        progress("themes", 0)
+        model = discover_themes(store, job.project)
+        (out / "result.json").write_text(model.describe(), encoding="utf-8")
+        return {"themes": len(model.themes), "subthemes": len(model.subthemes), **model.discovered}
+
+    def run_survey_report(job: Job, progress: Callable[[str, int], None], out: Path) -> dict[str, Any]:
+        """The same pipeline as `copilot survey-report`; paid model calls only within the job's max_cost."""
         opts = Options(
             file=Path(job.params["files"][0]),
             project=job.project,
@@ -53,7 +63,7 @@ def handlers(store: Store, settings: Settings) -> dict[str, Handler]:
             max_cost=job.params.get("max_cost"),
             resume=True,
         )
-        report = summarize(settings, opts, _JobHooks(progress, opts.max_cost is not None))
+        report = survey_report(settings, opts, _JobHooks(progress, opts.max_cost is not None))
         paths = write(report, out / "result.html")
         return {
             "rows_read": report.rows_read,
@@ -65,4 +75,10 @@ def handlers(store: Store, settings: Settings) -> dict[str, Handler]:
             "files": [p.name for p in paths],
         }
 
-    return {"ingest": run_ingest, "batch": run_batch}
+    # "batch" is the old name of survey_report: jobs queued before the rename still run.
+    return {
+        "ingest": run_ingest,
+        "discover": run_discover,
+        "survey_report": run_survey_report,
+        "batch": run_survey_report,
+    }

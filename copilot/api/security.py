@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from copilot.api.errors import RateLimited
 from copilot.config import Settings
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 
 
 class Guard:
@@ -40,11 +40,11 @@ class Guard:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise CopilotError("unauthorized", "send an API key as 'Authorization: Bearer KEY'")
+            raise CopilotError(ErrorCode.unauthorized, "send an API key as 'Authorization: Bearer KEY'")
         for key in self.keys:
             if hmac.compare_digest(token.strip().encode(), key.encode()):
                 return "key:" + key[-6:]
-        raise CopilotError("unauthorized", "the API key is not valid")
+        raise CopilotError(ErrorCode.unauthorized, "the API key is not valid")
 
 
 class BodyLimit:
@@ -90,12 +90,15 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         mb = self.max_bytes / 1_000_000
-        body: dict[str, Any] = {"error_code": "too_large", "detail": f"the request is larger than {mb:g} MB"}
+        body: dict[str, Any] = {
+            "error_code": ErrorCode.too_large.value,
+            "detail": f"the request is larger than {mb:g} MB",
+        }
         data = json.dumps(body).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": ErrorCode.too_large.status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())],
             }
         )

@@ -12,6 +12,7 @@ from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_r
 from slack_sdk.signature import SignatureVerifier
 
 from copilot.api.errors import error_response
+from copilot.errors import ErrorCode
 from copilot.slack.bot import Bot
 
 MAX_AGE_S = 300
@@ -27,11 +28,11 @@ def router(bot: Callable[[], Bot], signing_secret: str) -> APIRouter:
         stamp = request.headers.get("x-slack-request-timestamp", "")
         signature = request.headers.get("x-slack-signature", "")
         if not stamp.isdigit() or not signature:
-            return error_response("unauthorized", "missing or malformed Slack signature headers")
+            return error_response(ErrorCode.unauthorized, "missing or malformed Slack signature headers")
         if abs(time.time() - int(stamp)) > MAX_AGE_S:
-            return error_response("unauthorized", "the Slack request is too old (replayed?)")
+            return error_response(ErrorCode.unauthorized, "the Slack request is too old (replayed?)")
         if not verifier.is_valid(body, stamp, signature):
-            return error_response("unauthorized", "the Slack signature does not match")
+            return error_response(ErrorCode.unauthorized, "the Slack signature does not match")
         bolt_response = await run_in_threadpool(bot().app.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)
 

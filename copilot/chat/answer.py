@@ -15,19 +15,26 @@ from dataclasses import dataclass
 from typing import Any
 
 from copilot.analysis.segments import split
-from copilot.drafts.build import build_draft, citations_of, draft_markdown
-from copilot.drafts.verify import figures_of, number_supported, numbers_in, quote_supported
+from copilot.drafts import registry
+from copilot.drafts.build import draft_document, draft_markdown
+from copilot.drafts.kind import DraftInputs, DraftKind
+from copilot.drafts.verify import citations_of, figures_of, number_supported, numbers_in, quote_supported
 from copilot.llm.base import Message, Model
-from copilot.models import DraftKind, draft_kind
 from copilot.prompts import data_rule, fence, load_prompt
 from copilot.store.chroma import Store
 from copilot.store.search import search
 
-DRAFT_INTENT = re.compile(
-    r"\b(?:draft|write|create|generate|prepare|make)\b.{0,40}?\b(?P<kind>prd|swot|personas?|pain[- ]?points?)\b"
-    r"(?:.*?\b(?:for|about|on)\s+(?P<topic>.+))?",
-    re.I | re.S,
-)
+_VERBS = r"\b(?:draft|write|create|generate|prepare|make|build)\b"
+
+
+def _intent() -> re.Pattern[str]:
+    """'draft a PRD for bulk export': a verb, then a kind's word (from the registry), then maybe a topic."""
+    return re.compile(
+        _VERBS + rf".{{0,40}}?\b(?P<kind>{registry.words_pattern()})s?\b(?:.*?\b(?:for|about|on)\s+(?P<topic>.+))?",
+        re.I | re.S,
+    )
+
+
 MARKER_RE = re.compile(r"\[(\d{1,2})\]")
 QUOTED_RE = re.compile(r"[“\"]([^”\"]{12,})[”\"]")
 EXTRACTIVE_LEAD = (
@@ -48,11 +55,13 @@ class Evidence:
 
 
 def route(question: str) -> tuple[DraftKind | None, str | None]:
-    m = DRAFT_INTENT.search(question)
+    m = _intent().search(question)
     if not m:
         return None, None
-    kind = draft_kind(m.group("kind"))
+    kind = registry.for_word(m.group("kind"))
     topic = (m.group("topic") or "").strip(" ?.!") or None
+    if kind is not None and "topic" not in kind.inputs:
+        topic = None
     return kind, topic
 
 
@@ -84,7 +93,7 @@ def _chunks(text: str) -> Iterator[dict[str, Any]]:
 
 
 def _draft_events(store: Store, project: str, kind: DraftKind, topic: str | None, model: Model) -> Iterator[dict]:
-    draft = build_draft(store, project, kind, model, topic=topic)
+    draft = draft_document(store, project, kind.name, model, inputs=DraftInputs(topic=topic))
     markdown = draft_markdown(draft)
     doc = draft.model_dump(mode="json")
     yield from _chunks(markdown)
@@ -187,7 +196,7 @@ def chat_events(
         "model": model.model,
     }
     if kind is not None:
-        yield meta | {"route": "draft", "draft": kind.value, "topic": topic}
+        yield meta | {"route": "draft", "draft": kind.name, "topic": topic}
         yield from _draft_events(store, project, kind, topic, model)
         return
     evidence = gather(store, project, question)

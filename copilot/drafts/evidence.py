@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Protocol, TypeVar
 
+import Stemmer
 from rapidfuzz import fuzz
 
 from copilot.analysis.segments import split
@@ -14,11 +15,30 @@ from copilot.ingest.identity import comparable
 from copilot.ingest.redact import PLACEHOLDERS
 
 _WORD_RE = re.compile(r"[a-z]{4,}")
+WISH_RE = re.compile(r"\b(?:please|would|should|wish|let (?:us|me)|make|add|need|give us)\b", re.I)
+# Words of statistics and of the engine's templates: they say how much, not what, so they support nothing.
+_STOP_TEXT = """
+that this with from have they their them what when more than about which were been into also only each other
+some very just will there then where does these those most among customers customer records record feedback
+mention mentions mentioned raise raises raising share times over overall index indexes often everyone
+respondents role roles company companies size employees plan segment baseline target interval period trend
+growing fading steady holds complaints complaint account accounts monthly revenue leaving switching talk
+talks sharpest pain point points reaching address must should could separate scope request quoted checked
+follow survey shows fewer meet asks struggle pilot roll start hurts getting worse cause different common
+stops costing test executive
+"""
+_STOP = frozenset(re.findall(r"[a-z]+", _STOP_TEXT))
+_stem = Stemmer.Stemmer("english").stemWord
 
 
 def topic_words(text: str) -> set[str]:
     """Crude stems of the longer words: enough to tell whether two texts talk about the same thing."""
     return {w[:6] for w in _WORD_RE.findall(text.lower())}
+
+
+def content_words(text: str, labels: frozenset[str] = frozenset()) -> set[str]:
+    """Content words as stems, leaving out statistics vocabulary and segment labels."""
+    return {_stem(w) for w in _WORD_RE.findall(text.lower()) if w not in _STOP and w not in labels}
 
 
 def on_topic(keywords: list[str]) -> Callable[[str], bool]:

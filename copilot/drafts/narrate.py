@@ -1,27 +1,33 @@
-"""Words by model: a model rewrites a draft item that code already built and verified, from fenced evidence.
+"""Words by model, through one path for every draft and the survey report.
 
-Every model call of the drafting engine goes through `ask_verified`: the reply is checked (quotes verbatim in
-the cited records, numbers among the computed figures), failures are fed back once, and a reply that still fails
-is refused. `Narrator` adds what every draft needs around it: one evidence pack within a token budget, one
-delimiter per request, token and cost accounting, and the prompt name and version for provenance.
+Code builds each item first and verifies it (its quotes verbatim, its numbers computed). A `Request` then says
+what a model may reword: the prompt and its values, the item code built (the fallback), the evidence it may cite
+and the figures it may use. `Narrator.narrate` asks, verifies the reply the same way, gives one repair round with
+the failures fed back (from a per-call or a run-wide `RepairBudget`), and when the reply still fails keeps the
+verified item that code built, with a warning: nothing good is lost, and nothing unverified gets out. With no
+model the item code built is verified and returned as it is.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
 from copilot.drafts.schema import EXTRACTIVE_NOTE, Provenance, ThemeNarrative
 from copilot.drafts.verify import Citation, Verification, check_item
-from copilot.llm.base import Message, Model, ModelError, T, Usage
-from copilot.prompts import Prompt, data_rule, fence, load_prompt
+from copilot.llm.base import Message, Model, ModelError, Usage
+from copilot.prompts import data_rule, fence, load_prompt
 from copilot.tokens import count_tokens
 
-EVIDENCE_TOKENS = 1500  # per item: leaves room for instructions, statistics and the reply in a 4k context
+EVIDENCE_TOKENS = 1500  # per request: leaves room for instructions, statistics and the reply in a 4k context
 LINE_CHARS = 600
+R = TypeVar("R", bound=BaseModel)
 
 
 def engine_note(model: Model) -> str | None:
@@ -50,44 +56,49 @@ def pack_evidence(ids: Iterable[str], texts: Mapping[str, str], budget: int = EV
     return "\n".join(lines), used
 
 
-def ask_verified(
-    model: Model,
-    messages: list[Message],
-    schema: type[T],
-    check: Callable[[T], list[str]],
-    report: Verification,
-    usage: list[Usage],
-    repair: bool = True,
-    on_attempt: Callable[[], None] | None = None,
-) -> tuple[T | None, list[str]]:
-    """Ask for `schema`, verify the reply, and (unless `repair` is False) give one repair round with the
-    failures fed back. Returns the verified reply, or None with the last failures."""
-    failures: list[str] = []
-    for attempt in range(2 if repair else 1):
-        if on_attempt is not None:
-            on_attempt()
-        try:
-            reply, completion = model.generate_json(messages, schema)
-            usage.append(completion.usage)
-            failures = check(reply)
-        except ModelError as exc:  # an unparseable reply is a failed check too
-            reply, failures = None, [exc.detail]
-            report.items_checked += 1
-        if reply is not None and not failures:
-            return reply, []
-        if attempt == 0:
-            messages = [
-                *messages,
-                Message(role="assistant", content=reply.model_dump_json() if reply else "(invalid)"),
-                Message(
-                    role="user",
-                    content="Your reply failed verification:\n- "
-                    + "\n- ".join(failures)
-                    + "\nFix these and reply again with JSON only. Quote records word for word and "
-                    "use only numbers from the statistics.",
-                ),
-            ]
-    return None, failures
+@dataclass
+class Request(Generic[R]):
+    """One item a model may reword. `draft` is the verified item code built; `prose` says what of a reply is
+    checked (its words and its citations); `key` names the request in a resumable run."""
+
+    prompt: str
+    values: dict[str, str]
+    draft: R
+    evidence_ids: list[str]
+    figures: list[float]
+    prose: Callable[[R], tuple[str, list[Citation]]]
+    label: str
+    key: str | None = None
+
+
+@dataclass
+class Narrated(Generic[R]):
+    item: R
+    by_model: bool
+    evidence_ids: list[str] = field(default_factory=list)
+
+
+class RepairBudget:
+    """Repair rounds. Per call (the default): every call may take one. Shared (`RepairBudget(shared=N)`): at most
+    N for the whole run, so a run's calls stay at most items + N; a round not used is given back. Thread-safe."""
+
+    def __init__(self, shared: int | None = None) -> None:
+        self.left = shared
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.left is None:
+                return True
+            if self.left > 0:
+                self.left -= 1
+                return True
+            return False
+
+    def give_back(self) -> None:
+        with self._lock:
+            if self.left is not None:
+                self.left += 1
 
 
 def fenced_inputs(draft: BaseModel | None, evidence: str) -> dict[str, str]:
@@ -101,87 +112,165 @@ def fenced_inputs(draft: BaseModel | None, evidence: str) -> dict[str, str]:
 
 
 class Narrator:
-    """Rewrites draft items with a model, within one draft: counts usage and keeps what provenance needs."""
+    """Asks for, verifies and keeps model wording within one draft or run; counts usage for provenance."""
 
-    def __init__(self, model: Model, verification: Verification, warnings: list[str], prompt: str = "draft_item"):
+    def __init__(
+        self,
+        model: Model,
+        verification: Verification,
+        warnings: list[str],
+        budget: RepairBudget | None = None,
+        halt: Callable[[], str | None] | None = None,
+    ) -> None:
+        """`halt` is asked before each model call: a reason (such as a spent cost limit) skips the call."""
         self.model = model
+        self.halt = halt
         self.verification = verification
         self.warnings = warnings
-        self.usage: list[Usage] = []
-        self.prompt: Prompt | None = load_prompt(prompt) if model.can_generate else None
+        self.budget = budget or RepairBudget()
+        self.usage = Usage()
+        self.prompts: dict[str, int] = {}
         self.evidence_ids: set[str] = set()
+        self._lock = threading.Lock()
 
-    def ask(
+    def render(self, request: Request[Any], texts: Mapping[str, str]) -> tuple[Message, list[str]]:
+        """The message a request sends, and the records its evidence pack holds."""
+        prompt = load_prompt(request.prompt)
+        evidence, used = pack_evidence(request.evidence_ids, texts)
+        content = prompt.render(**request.values, **fenced_inputs(request.draft, evidence))
+        return Message(role="user", content=content), used
+
+    def narrate(self, request: Request[R], texts: Mapping[str, str]) -> Narrated[R] | None:
+        """The model's verified wording, else the item code built (verified); None only if that fails too."""
+        halted = self.halt() if self.halt is not None and self.model.can_generate else None
+        if halted:
+            self._warn(f"{request.label}: not sent to the model, {halted}", dropped=False)
+        elif self.model.can_generate:
+            reply, failures = self._ask(request, texts)
+            if reply is not None:
+                return reply
+            self._warn(
+                f"{request.label}: the model's wording failed verification, so the extractive wording stands "
+                f"({'; '.join(failures)[:300]})"
+            )
+        prose, citations = request.prose(request.draft)
+        local = Verification()
+        failures = check_item(prose, citations, texts, request.figures, local)
+        self._merge(local)
+        if failures:  # the engine's own text failing is a bug: never hide it, never deliver it
+            self._warn(f"{request.label}: dropped ({'; '.join(failures)[:300]})", dropped=True)
+            return None
+        return Narrated(request.draft, by_model=False, evidence_ids=[c.record_id for c in citations])
+
+    def narrate_all(
         self,
-        prompt: Prompt,
-        schema: type[T],
-        values: dict[str, Any],
-        draft: BaseModel | None,
-        evidence_ids: Iterable[str],
+        requests: list[Request[R]],
         texts: Mapping[str, str],
-        check_text: Callable[[T], tuple[str, list[Citation]]],
-        figures: list[float],
-    ) -> tuple[T | None, list[str]]:
-        """One verified call of `prompt`; citations must name records of the evidence pack it was given."""
-        evidence, used = pack_evidence(evidence_ids, texts)
-        content = prompt.render(**values, **fenced_inputs(draft, evidence))
+        *,
+        concurrency: int = 1,
+        on_done: Callable[[Request[R], Narrated[R] | None], None] | None = None,
+    ) -> list[Narrated[R] | None]:
+        """Every request, `concurrency` at a time, in order; `on_done` sees each as it finishes."""
+
+        def one(request: Request[R]) -> Narrated[R] | None:
+            result = self.narrate(request, texts)
+            if on_done is not None:
+                on_done(request, result)
+            return result
+
+        if concurrency <= 1 or len(requests) <= 1 or not self.model.can_generate:
+            return [one(r) for r in requests]
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            return list(pool.map(one, requests))
+
+    def _ask(self, request: Request[R], texts: Mapping[str, str]) -> tuple[Narrated[R] | None, list[str]]:
+        message, used = self.render(request, texts)
         allowed = {rid: texts[rid] for rid in used}
+        schema = type(request.draft)
+        messages = [message]
+        failures: list[str] = []
+        repair = self.budget.take()
+        local, usage = Verification(), Usage()
+        attempts = 2 if repair else 1
+        for attempt in range(attempts):
+            reply: R | None = None
+            try:
+                reply, completion = self.model.generate_json(messages, schema)
+                usage = usage + completion.usage
+                prose, citations = request.prose(reply)
+                failures = check_item(prose, citations, allowed, request.figures, local)
+            except ModelError as exc:  # an unparseable reply is a failed check too
+                failures = [exc.detail]
+                local.items_checked += 1
+            if reply is not None and not failures:
+                if repair and attempt == 0:
+                    self.budget.give_back()
+                self._merge(local, usage, request.prompt, used)
+                return Narrated(reply, by_model=True, evidence_ids=used), []
+            messages = [*messages, *_repair_messages(reply, failures)]
+        self._merge(local, usage, request.prompt)
+        return None, failures
 
-        def check(reply: T) -> list[str]:
-            prose, citations = check_text(reply)
-            return check_item(prose, citations, allowed, figures, self.verification)
+    def _merge(
+        self, v: Verification, usage: Usage | None = None, prompt: str | None = None, used: list[str] | None = None
+    ) -> None:
+        with self._lock:
+            t = self.verification
+            t.items_checked += v.items_checked
+            t.quotes_checked += v.quotes_checked
+            t.numbers_checked += v.numbers_checked
+            if usage is not None:
+                self.usage = self.usage + usage
+            if prompt is not None:
+                self.prompts[prompt] = load_prompt(prompt).version
+            if used:
+                self.evidence_ids.update(used)
 
-        reply, failures = ask_verified(
-            self.model, [Message(role="user", content=content)], schema, check, self.verification, self.usage
-        )
-        if reply is not None:
-            self.evidence_ids.update(used)
-        return reply, failures
+    def _warn(self, note: str, dropped: bool = True) -> None:
+        with self._lock:
+            if dropped:
+                self.verification.items_dropped += 1
+                self.verification.failures.append(note)
+            self.warnings.append(note)
 
-    def rewrite(
-        self,
-        artifact: str,
-        section: str,
-        draft: ThemeNarrative,
-        facts: Any,
-        texts: Mapping[str, str],
-        figures: list[float],
-    ) -> ThemeNarrative:
-        """The model's wording of a verified item, or the item itself: with no model, or when the model's
-        wording fails verification twice (then dropped and listed in warnings, so nothing good is lost)."""
-        if self.prompt is None:
-            return draft
-        cited = [c.record_id for c in draft.citations]
-        values = {"artifact": artifact, "section": section, "facts": json.dumps(facts, indent=1, default=str)}
-        reply, failures = self.ask(
-            self.prompt,
-            ThemeNarrative,
-            values,
-            draft,
-            [*cited, *texts],
-            texts,
-            lambda n: (f"{n.title} {n.description}", n.citations),
-            figures,
-        )
-        if reply is not None:
-            return reply
-        self.verification.items_dropped += 1
-        note = f"{section}: {draft.title}: the model's wording failed verification twice, so the extractive " \
-               f"wording stands ({'; '.join(failures)[:300]})"
-        self.verification.failures.append(note)
-        self.warnings.append(note)
-        return draft
-
-    def provenance(self, evidence_ids: Iterable[str], prompt: Prompt | None = None) -> Provenance:
-        total = sum(self.usage, Usage())
-        used = prompt or self.prompt
+    def provenance(self, evidence_ids: Iterable[str]) -> Provenance:
+        name, version = next(iter(self.prompts.items()), (None, None))
         return Provenance(
             provider=self.model.provider,
             model=self.model.model,
-            prompt=used.name if used else None,
-            prompt_version=used.version if used else None,
+            prompt=name,
+            prompt_version=version,
+            prompts=dict(self.prompts),
             evidence_ids=sorted(set(evidence_ids) | self.evidence_ids),
-            tokens={"prompt": total.prompt_tokens, "completion": total.completion_tokens},
-            cost_usd=total.cost_usd,
-            token_budget=EVIDENCE_TOKENS if used else None,
+            tokens={"prompt": self.usage.prompt_tokens, "completion": self.usage.completion_tokens},
+            cost_usd=self.usage.cost_usd,
+            token_budget=EVIDENCE_TOKENS if self.prompts else None,
         )
+
+
+def _repair_messages(reply: BaseModel | None, failures: list[str]) -> list[Message]:
+    return [
+        Message(role="assistant", content=reply.model_dump_json() if reply else "(invalid)"),
+        Message(
+            role="user",
+            content="Your reply failed verification:\n- "
+            + "\n- ".join(failures)
+            + "\nFix these and reply again with JSON only. Quote records word for word and "
+            "use only numbers from the statistics.",
+        ),
+    ]
+
+
+def rewrite_request(
+    artifact: str, section: str, draft: ThemeNarrative, facts: Any, evidence_ids: Iterable[str], figures: list[float]
+) -> Request[ThemeNarrative]:
+    """A model's rewording of one item of a persona set, SWOT or PRD that code built and verified."""
+    return Request(
+        prompt="draft_item",
+        values={"artifact": artifact, "section": section, "facts": json.dumps(facts, indent=1, default=str)},
+        draft=draft,
+        evidence_ids=[*(c.record_id for c in draft.citations), *evidence_ids],
+        figures=figures,
+        prose=lambda n: (f"{n.title} {n.description}", n.citations),
+        label=f"{section}: {draft.title}",
+    )

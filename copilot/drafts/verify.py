@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,3 +127,16 @@ def check_item(
             failures.append(f"number {n.raw!r} is not in the statistics")
     report.items_checked += 1
     return failures
+
+
+def citations_of(doc: Any) -> Iterator[dict[str, str]]:
+    """Every citation in a draft's JSON, wherever it sits (items, quotes, counter-evidence, workarounds)."""
+    if isinstance(doc, dict):
+        if "record_id" in doc and "quote" in doc:
+            yield doc
+        else:
+            for value in doc.values():
+                yield from citations_of(value)
+    elif isinstance(doc, list):
+        for value in doc:
+            yield from citations_of(value)

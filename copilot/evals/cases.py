@@ -8,8 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from copilot.errors import CopilotError
-from copilot.models import DraftKind
+from copilot.errors import CopilotError, ErrorCode
 
 EVALS_DIR = Path(__file__).resolve().parents[2] / "evals"
 CORPUS_DIR = EVALS_DIR.parent / "corpus"
@@ -25,8 +24,9 @@ class RetrievalCase(BaseModel):
 
 
 class DraftCase(BaseModel):
-    artifact: DraftKind
+    artifact: str = Field(description="A draft kind's name (drafts/kinds/).")
     topic: str | None = None
+    by: str | None = None
     note: str = ""
 
 
@@ -50,7 +50,7 @@ def _load(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise CopilotError("bad_input", f"{path}: cannot read eval cases ({exc})") from exc
+        raise CopilotError(ErrorCode.bad_input, f"{path}: cannot read eval cases ({exc})") from exc
 
 
 def _validate(model: type[BaseModel], data: Any, path: Path, where: str) -> Any:
@@ -59,7 +59,7 @@ def _validate(model: type[BaseModel], data: Any, path: Path, where: str) -> Any:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(x) for x in first["loc"])
-        raise CopilotError("bad_input", f"{path}: {where}: field {field!r}: {first['msg']}") from exc
+        raise CopilotError(ErrorCode.bad_input, f"{path}: {where}: field {field!r}: {first['msg']}") from exc
 
 
 def retrieval_cases(folder: Path = EVALS_DIR / "cases") -> list[RetrievalCase]:
@@ -67,13 +67,26 @@ def retrieval_cases(folder: Path = EVALS_DIR / "cases") -> list[RetrievalCase]:
     cases = [_validate(RetrievalCase, c, path, f"case {i + 1}") for i, c in enumerate(_load(path)["cases"])]
     for i, case in enumerate(cases):
         if not (case.truth or case.market_fact or case.record_ids):
-            raise CopilotError("bad_input", f"{path}: case {i + 1} names no answers (truth, market_fact, record_ids)")
+            raise CopilotError(
+                ErrorCode.bad_input, f"{path}: case {i + 1} names no answers (truth, market_fact, record_ids)"
+            )
     return cases
 
 
 def draft_cases(folder: Path = EVALS_DIR / "cases") -> list[DraftCase]:
+    """The cases of drafts.yaml, then a default case for every registered kind the file does not name, so a new
+    kind is measured (and gated by the `drafts.*` bars) from its first day."""
+    from copilot.drafts import registry
+
     path = folder / "drafts.yaml"
-    return [_validate(DraftCase, c, path, f"case {i + 1}") for i, c in enumerate(_load(path)["cases"])]
+    cases = [_validate(DraftCase, c, path, f"case {i + 1}") for i, c in enumerate(_load(path)["cases"])]
+    for case in cases:
+        case.artifact = registry.get(case.artifact).name
+    named = {c.artifact for c in cases}
+    for kind in registry.kinds():
+        if kind.name not in named:
+            cases += [DraftCase(artifact=kind.name, note="default case", **inputs) for inputs in kind.eval_cases]
+    return cases
 
 
 def safety_cases(folder: Path = EVALS_DIR / "cases") -> SafetyCases:

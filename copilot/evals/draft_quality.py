@@ -2,55 +2,27 @@
 
 Fidelity re-checks every quote against the stored record and every number in prose against the draft's own
 statistics. Citation support asks whether an item's cited records are about what the item says: a lexical and
-embedding check always, and a model judge when a provider can generate. Coverage, persona fidelity and PRD
-completeness compare the draft with the planted truth and with a recount from the store.
+embedding check always, and a model judge when a provider can generate. Each kind adds its own metrics
+(drafts/kinds/).
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import Stemmer
 
-from copilot.analysis.schema import ThemesReport
-from copilot.drafts.build import citations_of
-from copilot.drafts.verify import figures_of, number_supported, numbers_in, quote_supported
+from copilot.drafts.evidence import content_words
+from copilot.drafts.verify import citations_of, figures_of, number_supported, numbers_in, quote_supported
 from copilot.evals.schema import Metric
 from copilot.store.chroma import Store
 
 PROSE = ("title", "description", "text", "one_liner", "so_that", "acceptance_criteria")
 NOT_STATISTICS = {"verification", "provenance", "warnings", "engine_note", "rules", "selection", "rule", "quote"}
-PRD_SECTIONS = (
-    "problem",
-    "goals",
-    "non_goals",
-    "personas",
-    "user_stories",
-    "requirements",
-    "success_metrics",
-    "risks",
-    "open_questions",
-    "rollout",
-)
 SUPPORT_WORDS = 0.25  # share of an item's content words found in its quotes
 SUPPORT_COSINE = 0.4
-_WORD_RE = re.compile(r"[a-z]{4,}")
-# Words of statistics and of the engine's templates: they say how much, not what, so they support nothing.
-_STOP_TEXT = """
-that this with from have they their them what when more than about which were been into also only each other
-some very just will there then where does these those most among customers customer records record feedback
-mention mentions mentioned raise raises raising share times over overall index indexes often everyone
-respondents role roles company companies size employees plan segment baseline target interval period trend
-growing fading steady holds complaints complaint account accounts monthly revenue leaving switching talk
-talks sharpest pain point points reaching address must should could separate scope request quoted checked
-follow survey shows fewer meet asks struggle pilot roll start hurts getting worse cause different common
-stops costing test executive
-"""
-_STOP = frozenset(re.findall(r"[a-z]+", _STOP_TEXT))
 MIN_CONTENT_WORDS = 2
 
 
@@ -81,13 +53,11 @@ def statistics_of(doc: Any) -> Any:
     return doc
 
 
-_stem = Stemmer.Stemmer("english").stemWord
 LABEL_KEYS = ("role", "value", "column", "as_a")
 
 
-def words(text: str, labels: frozenset[str] = frozenset()) -> set[str]:
-    """Content words as stems, leaving out statistics vocabulary and segment labels."""
-    return {_stem(w) for w in _WORD_RE.findall(text.lower()) if w not in _STOP and w not in labels}
+words = content_words
+_WORD_RE = re.compile(r"[a-z]{4,}")
 
 
 def labels_of(doc: Any) -> frozenset[str]:
@@ -175,85 +145,3 @@ def fidelity(store: Store, project: str, doc: dict[str, Any], name: str, provide
             f"(cosine >= {SUPPORT_COSINE}) with their quotes",
         ),
     ]
-
-
-def pain_point_coverage(doc: dict[str, Any], report: ThemesReport, truth: dict[str, Any], provider: str) -> Metric:
-    """A planted pain point is covered when the summary's items made mostly of its records hold at least 60% of
-    them (one pain point told as two accurate items, such as SSO and SCIM, still counts)."""
-    members = {t.id: set(t.record_ids) for t in report.themes}
-    covered = []
-    for pain in truth["pain_points"]:
-        ids = set(pain["record_ids"])
-        held: set[str] = set()
-        for item in doc["pain_points"]:
-            theme = members.get(item["theme_id"], set())
-            if theme and len(theme & ids) >= 0.5 * len(theme):
-                held |= theme & ids
-        if len(held) >= 0.6 * len(ids):
-            covered.append(pain["id"])
-    missed = [p["id"] for p in truth["pain_points"] if p["id"] not in covered]
-    return Metric(
-        suite="drafts",
-        name="drafts.pain-points.coverage",
-        provider=provider,
-        value=len(covered) / len(truth["pain_points"]),
-        detail=f"{len(covered)} of {len(truth['pain_points'])} planted pain points; missed: "
-        f"{', '.join(missed) or 'none'}",
-    )
-
-
-def market_fact_coverage(doc: dict[str, Any], truth: dict[str, Any], provider: str) -> Metric:
-    found = []
-    for fact in truth["market_facts"]:
-        quadrant = "opportunities" if fact["kind"] == "opportunity" else "threats"
-        want = words(fact["fact"])
-        if any(
-            c["record_id"] == fact["record_id"] and len(want & words(c["quote"])) >= 0.5 * len(want)
-            for item in doc[quadrant]
-            for c in item["citations"]
-        ):
-            found.append(fact["id"])
-    return Metric(
-        suite="drafts",
-        name="drafts.swot.market_fact_coverage",
-        provider=provider,
-        value=len(found) / len(truth["market_facts"]),
-        detail=f"{len(found)} of {len(truth['market_facts'])} planted market facts, in the right quadrant",
-    )
-
-
-def persona_fidelity(store: Store, project: str, doc: dict[str, Any], provider: str) -> Metric:
-    """Each persona's respondents, top plan and top company size match a recount from the stored records."""
-    records = [r for r in store.records(project) if r.metadata.get("kind") != "research"]
-    right = 0
-    for persona in doc["personas"]:
-        members = [r for r in records if r.metadata.get("role") == persona["role"]]
-        people = {r.metadata.get("customer_id") or r.id for r in members}
-        ok = persona["respondents"] == len(people)
-        for field in ("plan", "company_size"):
-            counts = Counter(str(r.metadata[field]) for r in members if r.metadata.get(field))
-            if counts and persona[field]:
-                top = persona[field][0]
-                ok = ok and counts[top["value"]] == top["respondents"] == max(counts.values())
-        right += ok
-    n = len(doc["personas"])
-    return Metric(
-        suite="drafts",
-        name="drafts.persona.fidelity",
-        provider=provider,
-        value=right / n if n else None,
-        detail=f"{right} of {n} personas match a recount (respondents, top plan, top company size)",
-    )
-
-
-def prd_completeness(doc: dict[str, Any], name: str, provider: str) -> Metric:
-    complete = [s for s in PRD_SECTIONS if doc.get(s) and all(i["citations"] for i in doc[s])]
-    missing = [s for s in PRD_SECTIONS if s not in complete]
-    return Metric(
-        suite="drafts",
-        name=f"drafts.{name}.completeness",
-        provider=provider,
-        value=len(complete) / len(PRD_SECTIONS),
-        detail=f"{len(complete)} of {len(PRD_SECTIONS)} sections present, non-empty and cited"
-        + (f"; incomplete: {', '.join(missing)}" if missing else ""),
-    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 import yaml
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.evals.schema import Bar, EvalReport, Metric
 
 THRESHOLDS = Path(__file__).resolve().parents[2] / "evals" / "thresholds.yaml"
@@ -21,14 +22,23 @@ def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, Bar]]:
             for provider, bars in raw.items()
         }
     except (OSError, yaml.YAMLError, ValueError) as exc:
-        raise CopilotError("bad_input", f"{path}: cannot read the eval thresholds ({exc})") from exc
+        raise CopilotError(ErrorCode.bad_input, f"{path}: cannot read the eval thresholds ({exc})") from exc
+
+
+def bar_for(name: str, bars: dict[str, Bar]) -> Bar | None:
+    """A metric's own bar, else the most specific pattern that matches it (`drafts.*.quote_fidelity` gates every
+    draft kind, new ones included)."""
+    if name in bars:
+        return bars[name]
+    matching = [pattern for pattern in bars if "*" in pattern and fnmatch.fnmatchcase(name, pattern)]
+    return bars[max(matching, key=lambda p: len(p.replace("*", "")))] if matching else None
 
 
 def judge(metrics: list[Metric], thresholds: dict[str, dict[str, Bar]]) -> list[str]:
     """Set each metric's bar and status; returns one failure line per metric below its bar."""
     failures = []
     for m in metrics:
-        m.bar = thresholds.get(m.provider, {}).get(m.name) or thresholds.get("default", {}).get(m.name)
+        m.bar = bar_for(m.name, thresholds.get(m.provider, {})) or bar_for(m.name, thresholds.get("default", {}))
         if m.value is None:
             m.status = "unmeasured"
         elif m.bar is None:
@@ -45,7 +55,7 @@ def apply_baseline(metrics: list[Metric], path: Path) -> None:
     try:
         old = EvalReport.model_validate_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CopilotError("bad_input", f"{path}: not an eval report JSON ({str(exc)[:200]})") from exc
+        raise CopilotError(ErrorCode.bad_input, f"{path}: not an eval report JSON ({str(exc)[:200]})") from exc
     before = {(m.name, m.provider): m.value for m in old.metrics}
     for m in metrics:
         m.baseline = before.get((m.name, m.provider))

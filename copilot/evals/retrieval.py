@@ -6,8 +6,8 @@ from typing import Any
 
 from copilot.evals.cases import RetrievalCase
 from copilot.evals.schema import Metric
-from copilot.models import SearchFilter
 from copilot.store.chroma import Store
+from copilot.store.filters import SearchFilter
 from copilot.store.search import search
 
 

@@ -8,9 +8,11 @@ import time
 from pathlib import Path
 
 from copilot.analysis.schema import ThemesReport
-from copilot.analysis.themes import analyze
+from copilot.analysis.themes import analyze, discover_themes, has_themes
 from copilot.config import Settings
-from copilot.drafts.build import build_draft, draft_markdown
+from copilot.drafts import registry
+from copilot.drafts.build import draft_document
+from copilot.drafts.kind import DraftInputs, EvalContext
 from copilot.evals import cases, draft_quality, retrieval, safety, theme_quality
 from copilot.evals.judge import judge_support
 from copilot.evals.report import apply_baseline, judge, load_thresholds, markdown
@@ -28,11 +30,33 @@ INPUTS = (cases.CORPUS_DIR / "data", cases.EVALS_DIR / "safety" / "injected_tick
 
 
 def _case_name(case: cases.DraftCase, seen: set[str]) -> str:
-    name = case.artifact.value
+    name = case.artifact
     while name in seen:
         name = f"{name}+"
     seen.add(name)
     return name
+
+
+def _common(doc: dict, name: str, provider: str, seconds: float) -> list[Metric]:
+    p = doc["provenance"]
+    return [
+        Metric(
+            suite="drafts",
+            name=f"drafts.{name}.items_dropped",
+            provider=provider,
+            value=doc["verification"]["items_dropped"],
+            detail="; ".join(doc["warnings"])[:300],
+        ),
+        Metric(suite="drafts", name=f"drafts.{name}.seconds", provider=provider, value=round(seconds, 2)),
+        Metric(
+            suite="drafts",
+            name=f"drafts.{name}.tokens",
+            provider=provider,
+            value=p["tokens"]["prompt"] + p["tokens"]["completion"],
+            detail=f"prompt {p['tokens']['prompt']}, completion {p['tokens']['completion']}",
+        ),
+        Metric(suite="drafts", name=f"drafts.{name}.cost_usd", provider=provider, value=p["cost_usd"]),
+    ]
 
 
 def _drafts(
@@ -42,24 +66,25 @@ def _drafts(
     metrics: list[Metric] = []
     outputs: list[str] = []
     seen: set[str] = set()
+    context = EvalContext(store, PROJECT, themes, truth)
     for case in cases.draft_cases():
         name = _case_name(case, seen)
+        kind = registry.get(case.artifact)
         started = time.perf_counter()
-        draft = build_draft(store, PROJECT, case.artifact, model, topic=case.topic)
+        draft = draft_document(store, PROJECT, kind.name, model, inputs=DraftInputs(case.topic, case.by))
         seconds = time.perf_counter() - started
         doc = draft.model_dump(mode="json")
-        outputs += [json.dumps(doc), draft_markdown(draft)]
+        outputs += [json.dumps(doc), kind.markdown(draft)]
         if not want_metrics:
             continue
         metrics += draft_quality.fidelity(store, PROJECT, doc, name, provider)
-        if name == "pain-points":
-            metrics.append(draft_quality.pain_point_coverage(doc, themes, truth, provider))
-        elif name == "swot":
-            metrics.append(draft_quality.market_fact_coverage(doc, truth, provider))
-        elif name == "persona":
-            metrics.append(draft_quality.persona_fidelity(store, PROJECT, doc, provider))
-        elif case.artifact.value == "prd":
-            metrics.append(draft_quality.prd_completeness(doc, name, provider))
+        if kind.metrics is not None:
+            metrics += [
+                Metric(
+                    suite="drafts", name=f"drafts.{name}.{s.name}", provider=provider, value=s.value, detail=s.detail
+                )
+                for s in kind.metrics(context, doc)
+            ]
         if model.can_generate:
             claimed = [i for i in draft_quality.items(doc) if i["citations"]]
             metrics.append(
@@ -70,25 +95,7 @@ def _drafts(
                     name,
                 )
             )
-        p = doc["provenance"]
-        metrics += [
-            Metric(
-                suite="drafts",
-                name=f"drafts.{name}.items_dropped",
-                provider=provider,
-                value=doc["verification"]["items_dropped"],
-                detail="; ".join(doc["warnings"])[:300],
-            ),
-            Metric(suite="drafts", name=f"drafts.{name}.seconds", provider=provider, value=round(seconds, 2)),
-            Metric(
-                suite="drafts",
-                name=f"drafts.{name}.tokens",
-                provider=provider,
-                value=p["tokens"]["prompt"] + p["tokens"]["completion"],
-                detail=f"prompt {p['tokens']['prompt']}, completion {p['tokens']['completion']}",
-            ),
-            Metric(suite="drafts", name=f"drafts.{name}.cost_usd", provider=provider, value=p["cost_usd"]),
-        ]
+        metrics += _common(doc, name, provider, seconds)
     return metrics, outputs, model.prompts
 
 
@@ -96,6 +103,8 @@ def prepare(settings: Settings) -> Store:
     """The eval store: the sample corpus and the safety cases, ingested (idempotently) into its own data dir."""
     store = open_store(settings)
     ingest(store, list(INPUTS), PROJECT)
+    if not has_themes(store, PROJECT):
+        discover_themes(store, PROJECT)
     return store
 
 

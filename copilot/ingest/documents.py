@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.ingest.tabular import detect_encoding
 
 DOCUMENT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".pdf", ".html", ".htm"}
@@ -59,13 +59,13 @@ def read_pdf(path: Path, name: str) -> Document:
     try:
         reader = PdfReader(path)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise CopilotError("bad_input", f"{name}: the PDF is encrypted with a password")
+            raise CopilotError(ErrorCode.bad_input, f"{name}: the PDF is encrypted with a password")
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, OSError, ValueError) as exc:
-        raise CopilotError("bad_input", f"{name}: not a readable PDF ({exc})") from exc
+        raise CopilotError(ErrorCode.bad_input, f"{name}: not a readable PDF ({exc})") from exc
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
-        raise CopilotError("bad_input", f"{name}: the PDF has no extractable text (a scan? run OCR first)")
+        raise CopilotError(ErrorCode.bad_input, f"{name}: the PDF has no extractable text (a scan? run OCR first)")
     title = reader.metadata.title if reader.metadata and reader.metadata.title else None
     return Document(name=name, text=text, title=title)
 

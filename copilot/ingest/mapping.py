@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.ingest.normalize import normalize_header
 from copilot.ingest.tabular import cell_text
 from copilot.ingest.values import BadValue, is_blank, parse_date, parse_nps, parse_number, parse_rating
@@ -63,18 +63,60 @@ class ColumnMapping(BaseModel):
         return pairs
 
 
-def load_mapping(path: Path) -> ColumnMapping:
+def parse_mapping(text: str, where: Path | str = "mapping") -> ColumnMapping:
+    """A YAML column mapping (a file, or the `mapping` field of an API request)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CopilotError("bad_mapping", f"{path}: cannot read the mapping file ({exc})") from exc
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        raise CopilotError(ErrorCode.bad_mapping, f"{where}: cannot read the mapping ({exc})") from exc
+    if not isinstance(data, dict):
+        raise CopilotError(ErrorCode.bad_mapping, f"{where}: a mapping is a YAML object such as 'text: [Comment]'")
     if isinstance(data.get("text"), str):
         data["text"] = [data["text"]]
     try:
         return ColumnMapping.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise CopilotError("bad_mapping", f"{path}: {problems}") from exc
+        raise CopilotError(ErrorCode.bad_mapping, f"{where}: {problems}") from exc
+
+
+def load_mapping(path: Path) -> ColumnMapping:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CopilotError(ErrorCode.bad_mapping, f"{path}: cannot read the mapping file ({exc})") from exc
+    return parse_mapping(text, path)
+
+
+class MappingOptions(BaseModel):
+    """The mapping flags every interface offers (CLI options, API form fields); a YAML mapping may add more."""
+
+    text_col: list[str] = []
+    id_col: str | None = None
+    customer_col: str | None = None
+    date_col: str | None = None
+    segment_col: str | None = None
+    plan_col: str | None = None
+
+
+def mapping_from_options(
+    options: MappingOptions, yaml_text: str | None = None, where: Path | str = "mapping"
+) -> ColumnMapping:
+    """The explicit mapping of one ingest: the YAML mapping if any, with the flags on top (flags win)."""
+    mapping = parse_mapping(yaml_text, where) if yaml_text is not None else ColumnMapping()
+    flags = {
+        "id": options.id_col,
+        "customer_id": options.customer_col,
+        "date": options.date_col,
+        "segment": options.segment_col,
+        "plan": options.plan_col,
+    }
+    for role, col in flags.items():
+        if col:
+            setattr(mapping, role, col)
+    if options.text_col:
+        mapping.text = list(options.text_col)
+    return mapping
 
 
 _SYNONYMS: dict[str, set[str]] = {
@@ -351,7 +393,7 @@ def resolve_mapping(
     if missing:
         role, col = missing[0]
         raise CopilotError(
-            "bad_mapping",
+            ErrorCode.bad_mapping,
             f"{name}: the mapping names column {col!r} (as {role}) but the file has no such column; "
             f"columns are: {', '.join(repr(c) for c in columns)}",
         )
@@ -360,22 +402,22 @@ def resolve_mapping(
     for col in columns:
         if col in taken:
             continue
-        role = header_role(col)
-        if role is None or getattr(mapping, role) is not None:
+        found = header_role(col)
+        if found is None or getattr(mapping, found) is not None:
             continue
         values = [row.get(col) for row in sample]
-        if role == "id" and len({cell_text(v) for v in values if not is_blank(v)}) < sum(
+        if found == "id" and len({cell_text(v) for v in values if not is_blank(v)}) < sum(
             not is_blank(v) for v in values
         ):
             continue  # not unique per row, so not a row key
-        if _values_fit(role, values):
-            setattr(mapping, role, col)
+        if _values_fit(found, values):
+            setattr(mapping, found, col)
             taken.add(col)
     if not mapping.text:
         mapping.text = [c for c in columns if c not in taken and _looks_like_text(c, [r.get(c) for r in sample])]
     if not mapping.text:
         raise CopilotError(
-            "bad_mapping",
+            ErrorCode.bad_mapping,
             f"{name}: found no free-text column; columns are: {', '.join(repr(c) for c in columns)}. "
             "Name one with --text-col COLUMN or a mapping file.",
         )

@@ -16,15 +16,16 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.ingest.dedupe import Deduper
 from copilot.ingest.documents import DOCUMENT_SUFFIXES
 from copilot.ingest.identity import record_id
 from copilot.ingest.mapping import ColumnMapping
 from copilot.ingest.reader import Batch, Event, Notes, ReadJob, read_events
 from copilot.ingest.tabular import TABULAR_SUFFIXES
-from copilot.models import IngestReport, Record, SkippedRow, to_day
+from copilot.models import IngestReport, SkippedRow
 from copilot.store.chroma import ProjectWriter, Store
+from copilot.store.encoding import chunk_metadata, encode
 
 SUPPORTED = TABULAR_SUFFIXES | DOCUMENT_SUFFIXES
 Progress = Callable[[str, int], None]
@@ -36,7 +37,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Skippe
     passed_over: list[SkippedRow] = []
     for path in paths:
         if not path.exists():
-            raise CopilotError("not_found", f"no such file or folder: {path}")
+            raise CopilotError(ErrorCode.not_found, f"no such file or folder: {path}")
         if path.is_file():
             found.append((path, path.name))
             continue
@@ -51,20 +52,6 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Skippe
                     SkippedRow(locator=rel.as_posix(), reason=f"not a supported format ({f.suffix or 'no extension'})")
                 )
     return found, passed_over
-
-
-def record_metadata(record: Record) -> dict[str, Any]:
-    """A record's metadata for the store. Chroma keeps str, int, float and bool, and every key costs write
-    time, so only what is read back is kept (chunk bookkeeping is added per chunk, and only when needed)."""
-    meta = record.meta.model_dump(exclude_none=True, exclude={"extra", "date"})
-    if record.meta.date is not None:
-        meta["day"] = to_day(record.meta.date)  # numeric for range filters; read back as "date"
-    meta.update(record.meta.extra)
-    meta["content_hash"] = record.content_hash
-    meta["fingerprint"] = record.fingerprint
-    if record.near_dup_of:
-        meta["near_dup_of"] = record.near_dup_of
-    return meta
 
 
 class _Writer:
@@ -97,7 +84,7 @@ class _Writer:
                 continue
             rec.near_dup_of = self.dedupe.near_duplicate_of(rec)
             self.report.near_duplicates += rec.near_dup_of is not None
-            meta = record_metadata(rec)
+            meta = encode(rec)
             old = existing.get(rec.id)
             if old is not None and all(old.get(k) == meta.get(k) for k in ("content_hash", "near_dup_of")):
                 self.report.records_unchanged += 1
@@ -109,11 +96,7 @@ class _Writer:
                 self.report.records_updated += 1
                 stale += [f"{rec.id}:{n}" for n in range(len(batch.chunks[i]), int(old.get("chunks", 1)))]
             for n, c in enumerate(batch.chunks[i]):
-                cm = dict(meta)
-                if c.count > 1:
-                    cm.update(record_id=rec.id, chunk=c.index, chunks=c.count, start=c.start, end=c.end)
-                    if c.section:
-                        cm["section"] = c.section
+                cm = chunk_metadata(meta, rec.id, c.index, c.count, c.start, c.end, c.section)
                 target.append((c.id, c.text, cm, offsets[i] + n))
         self.writer.delete(stale)
         for rows, upsert in ((new, False), (changed, True)):
@@ -158,7 +141,7 @@ def ingest(
     started = time.perf_counter()
     files, passed_over = discover(paths)
     if not files:
-        raise CopilotError("bad_input", "no readable files found in " + ", ".join(str(p) for p in paths))
+        raise CopilotError(ErrorCode.bad_input, "no readable files found in " + ", ".join(str(p) for p in paths))
     settings = store.settings
     report = IngestReport(project=project, warnings=passed_over)
     size = sum(p.stat().st_size for p, _ in files)
@@ -215,13 +198,13 @@ def _events_from_process(job: ReadJob) -> Iterator[Event]:
             except queue_mod.Empty:
                 if not proc.is_alive():
                     raise CopilotError(
-                        "ingest_failed", f"the reader process died (exit code {proc.exitcode})"
+                        ErrorCode.ingest_failed, f"the reader process died (exit code {proc.exitcode})"
                     ) from None
                 continue
             if what == "end":
                 return
             if what == "fatal":
-                raise CopilotError("ingest_failed", f"reading failed:\n{item}")
+                raise CopilotError(ErrorCode.ingest_failed, f"reading failed:\n{item}")
             yield what, item
     finally:
         if proc.is_alive():

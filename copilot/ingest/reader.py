@@ -13,7 +13,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.ingest.chunking import chunk_record
 from copilot.ingest.documents import read_document
 from copilot.ingest.mapping import ColumnMapping, resolve_mapping
@@ -115,7 +115,7 @@ def _one_table(table: Table, job: ReadJob, notes: Notes, hint: str) -> Iterator[
     if bad and not sample:  # the file's shape is wrong, not its text: say so, with rows
         shown = "; ".join(f"{r.locator}: {r.reason}" for r in bad[:3])
         raise CopilotError(
-            "bad_input", f"{table.name}: all of the first {len(head)} rows are malformed ({shown})"
+            ErrorCode.bad_input, f"{table.name}: all of the first {len(head)} rows are malformed ({shown})"
         )
     mapping = resolve_mapping(table.name, table.columns, sample, job.mapping)
     key_column = mapping.id or _unique_column(mapping.customer_id, sample)

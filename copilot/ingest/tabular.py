@@ -19,7 +19,7 @@ from typing import Any
 
 import charset_normalizer
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 
 TABULAR_SUFFIXES = {".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"}
 _SAMPLE_BYTES = 1 << 20
@@ -116,10 +116,10 @@ def _is_qualtrics_import_row(cells: list[Any]) -> bool:
 
 
 def read_csv(path: Path, name: str) -> Table:
-    with path.open("rb") as fh:
-        sample = fh.read(_SAMPLE_BYTES)
+    with path.open("rb") as raw:
+        sample = raw.read(_SAMPLE_BYTES)
     if not sample.strip():
-        raise CopilotError("bad_input", f"{name}: the file is empty")
+        raise CopilotError(ErrorCode.bad_input, f"{name}: the file is empty")
     encoding = detect_encoding(sample)
     text_sample = sample.decode(encoding, errors="replace")
     delimiter = _detect_delimiter(text_sample.lstrip("\ufeff").split("\n", 1)[0], path.suffix.lower())
@@ -130,7 +130,7 @@ def read_csv(path: Path, name: str) -> Table:
         header_raw = next(reader)
     except (StopIteration, csv.Error) as exc:
         fh.close()
-        raise CopilotError("bad_input", f"{name}: cannot read a header row ({exc})") from exc
+        raise CopilotError(ErrorCode.bad_input, f"{name}: cannot read a header row ({exc})") from exc
     pending: list[tuple[int, list[str]]] = []
     for _ in range(2):  # look at up to two more header-ish rows
         try:
@@ -197,7 +197,7 @@ def read_xlsx(path: Path, name: str) -> list[Table]:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise CopilotError("bad_input", f"{name}: not a readable XLSX workbook ({exc})") from exc
+        raise CopilotError(ErrorCode.bad_input, f"{name}: not a readable XLSX workbook ({exc})") from exc
     tables: list[Table] = []
     multi = len(wb.worksheets) > 1
     for ws in wb.worksheets:
@@ -294,16 +294,19 @@ def read_json(path: Path, name: str) -> Table:
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CopilotError("bad_input", f"{name}: not valid JSON ({exc})") from exc
+        raise CopilotError(ErrorCode.bad_input, f"{name}: not valid JSON ({exc})") from exc
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v[:50])]
         if len(lists) != 1:
             raise CopilotError(
-                "bad_input", f"{name}: expected a JSON array of objects, or an object holding exactly one such array"
+                ErrorCode.bad_input,
+                f"{name}: expected a JSON array of objects, or an object holding exactly one such array",
             )
         data = lists[0]
     if not isinstance(data, list):
-        raise CopilotError("bad_input", f"{name}: expected a JSON array of objects, found {type(data).__name__}")
+        raise CopilotError(
+            ErrorCode.bad_input, f"{name}: expected a JSON array of objects, found {type(data).__name__}"
+        )
     return _json_table(name, ((f"{name}[{i}]", obj) for i, obj in enumerate(data)))
 
 
@@ -317,7 +320,7 @@ def read_tables(path: Path, name: str) -> list[Table]:
         return [read_jsonl(path, name)]
     if suffix == ".json":
         return [read_json(path, name)]
-    raise CopilotError("bad_input", f"{name}: not a table format")
+    raise CopilotError(ErrorCode.bad_input, f"{name}: not a table format")
 
 
 def cell_text(value: Any) -> str:

@@ -7,7 +7,7 @@ from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -23,9 +23,11 @@ class Usage(BaseModel):
     cost_usd: float = 0.0
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(prompt_tokens=self.prompt_tokens + other.prompt_tokens,
-                     completion_tokens=self.completion_tokens + other.completion_tokens,
-                     cost_usd=round(self.cost_usd + other.cost_usd, 6))
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=round(self.cost_usd + other.cost_usd, 6),
+        )
 
 
 class Completion(BaseModel):
@@ -37,7 +39,7 @@ class ModelError(CopilotError):
     """A model call failed, or answered with something that is not what was asked for."""
 
     def __init__(self, detail: str, *, raw: str | None = None) -> None:
-        super().__init__("model_error", detail)
+        super().__init__(ErrorCode.model_error, detail)
         self.raw = raw
 
 
@@ -48,8 +50,9 @@ class Model(Protocol):
 
     def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion: ...
 
-    def generate_json(self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
-                      ) -> tuple[T, Completion]: ...
+    def generate_json(
+        self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
+    ) -> tuple[T, Completion]: ...
 
     def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]: ...
 

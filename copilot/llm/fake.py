@@ -49,11 +49,14 @@ class FakeModel:
 
     def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
         text = self._next(messages)
-        return Completion(text=text, usage=Usage(prompt_tokens=sum(len(m.content) // 4 for m in messages),
-                                                 completion_tokens=len(text) // 4))
+        return Completion(
+            text=text,
+            usage=Usage(prompt_tokens=sum(len(m.content) // 4 for m in messages), completion_tokens=len(text) // 4),
+        )
 
-    def generate_json(self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
-                      ) -> tuple[T, Completion]:
+    def generate_json(
+        self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
+    ) -> tuple[T, Completion]:
         completion = self.generate(messages, max_tokens=max_tokens)
         return parse_json(schema, completion.text), completion
 

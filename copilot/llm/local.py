@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from copilot.config import Settings
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.llm.base import Completion, Message, ModelError, T, Usage, parse_json
 
 
@@ -19,7 +19,7 @@ def _load(path: str, n_ctx: int, threads: int | None) -> Any:
         from llama_cpp import Llama
     except ImportError as exc:
         raise CopilotError(
-            "not_available",
+            ErrorCode.not_available,
             "the local provider needs llama-cpp-python: pip install 'pm-copilot[local]' (see README for build flags)",
         ) from exc
     return Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, verbose=False, seed=0)
@@ -31,10 +31,10 @@ class LocalModel:
 
     def __init__(self, settings: Settings) -> None:
         if not settings.local_model_path:
-            raise CopilotError("config", "the local provider needs COPILOT_LOCAL_MODEL_PATH (a .gguf file)")
+            raise CopilotError(ErrorCode.config, "the local provider needs COPILOT_LOCAL_MODEL_PATH (a .gguf file)")
         path = Path(settings.local_model_path).expanduser()
         if not path.is_file():
-            raise CopilotError("config", f"COPILOT_LOCAL_MODEL_PATH {path} is not a file")
+            raise CopilotError(ErrorCode.config, f"COPILOT_LOCAL_MODEL_PATH {path} is not a file")
         self.model = path.name
         self._llm = _load(str(path), settings.local_context_tokens, settings.local_threads)
 

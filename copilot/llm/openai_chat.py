@@ -7,10 +7,11 @@ output asks for a JSON schema; every call records its tokens and estimated cost.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 from copilot.config import Settings
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.llm.base import Completion, Message, ModelError, T, Usage, parse_json
 
 # USD per million tokens (input, output); a model not listed is priced at 0 and says so in provenance.
@@ -25,7 +26,7 @@ PRICES: dict[str, tuple[float, float]] = {
 
 def _is_local(url: str | None) -> bool:
     host = urlparse(url).hostname if url else None
-    return bool(host) and (host.startswith("127.") or host in ("localhost", "::1"))
+    return host is not None and (host.startswith("127.") or host in ("localhost", "::1"))
 
 
 class OpenAIChatModel:
@@ -36,28 +37,36 @@ class OpenAIChatModel:
         import openai
 
         if settings.block_real_models and not _is_local(settings.openai_base_url):
-            raise CopilotError("model_blocked", "real model calls are blocked here (COPILOT_BLOCK_REAL_MODELS)")
+            raise CopilotError(ErrorCode.model_blocked, "real model calls are blocked here (COPILOT_BLOCK_REAL_MODELS)")
         if settings.openai_api_key is None and settings.openai_base_url is None:
-            raise CopilotError("config", "the openai provider needs COPILOT_OPENAI_API_KEY or COPILOT_OPENAI_BASE_URL")
+            raise CopilotError(
+                ErrorCode.config, "the openai provider needs COPILOT_OPENAI_API_KEY or COPILOT_OPENAI_BASE_URL"
+            )
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
         self.model = model or settings.openai_model
-        self._client = openai.OpenAI(api_key=key, base_url=settings.openai_base_url,
-                                     timeout=settings.model_timeout_s, max_retries=settings.model_retries)
+        self._client = openai.OpenAI(
+            api_key=key,
+            base_url=settings.openai_base_url,
+            timeout=settings.model_timeout_s,
+            max_retries=settings.model_retries,
+        )
 
     def _usage(self, usage: object) -> Usage:
         prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion = int(getattr(usage, "completion_tokens", 0) or 0)
         price_in, price_out = PRICES.get(self.model, (0.0, 0.0))
-        return Usage(prompt_tokens=prompt, completion_tokens=completion,
-                     cost_usd=round((prompt * price_in + completion * price_out) / 1e6, 6))
+        return Usage(
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost_usd=round((prompt * price_in + completion * price_out) / 1e6, 6),
+        )
 
     def _create(self, messages: list[Message], **kwargs: object) -> object:
         import openai
 
         try:
-            return self._client.chat.completions.create(
-                model=self.model, messages=[m.model_dump() for m in messages], **kwargs  # type: ignore[arg-type]
-            )
+            create: Any = self._client.chat.completions.create  # kwargs pass through as the SDK takes them
+            return create(model=self.model, messages=[m.model_dump() for m in messages], **kwargs)
         except openai.APIStatusError as exc:
             raise ModelError(f"{self.model} answered HTTP {exc.status_code}: {exc.message}") from exc
         except openai.APIConnectionError as exc:
@@ -68,10 +77,13 @@ class OpenAIChatModel:
         text = resp.choices[0].message.content or ""  # type: ignore[attr-defined]
         return Completion(text=text, usage=self._usage(getattr(resp, "usage", None)))
 
-    def generate_json(self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
-                      ) -> tuple[T, Completion]:
-        response_format = {"type": "json_schema",
-                           "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()}}
+    def generate_json(
+        self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
+    ) -> tuple[T, Completion]:
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {"name": schema.__name__, "schema": schema.model_json_schema()},
+        }
         resp = self._create(messages, max_tokens=max_tokens, temperature=0.2, response_format=response_format)
         text = resp.choices[0].message.content or ""  # type: ignore[attr-defined]
         completion = Completion(text=text, usage=self._usage(getattr(resp, "usage", None)))

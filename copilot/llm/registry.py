@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from copilot.config import Settings
-from copilot.errors import CopilotError
+from copilot.errors import CopilotError, ErrorCode
 from copilot.llm.base import Completion, Message, Model, ModelError, T
 
 
@@ -22,8 +22,9 @@ class ExtractiveEngine:
     def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
         raise self._refuse()
 
-    def generate_json(self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
-                      ) -> tuple[T, Completion]:
+    def generate_json(
+        self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
+    ) -> tuple[T, Completion]:
         raise self._refuse()
 
     def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]:
@@ -46,4 +47,4 @@ def get_model(settings: Settings, provider: str | None = None, model: str | None
         from copilot.llm.local import LocalModel
 
         return LocalModel(settings)
-    raise CopilotError("config", f"unknown provider {name!r}; choose extractive, openai, local or fake")
+    raise CopilotError(ErrorCode.config, f"unknown provider {name!r}; choose extractive, openai, local or fake")

@@ -75,14 +75,18 @@ def fallback(text: str, limit: int = 300) -> str:
     return escape(flat[:limit] + ("…" if len(flat) > limit else ""))
 
 
-HELP = (
-    "*PM Copilot* answers from your customers' feedback, with verbatim sources.\n"
-    "• Mention me with a question, or message me directly.\n"
-    "• `/pm ask QUESTION`: an answer with its sources.\n"
-    "• `/pm draft prd|swot|persona|pain-points [TOPIC]`: a summary here, and the full draft as a file.\n"
-    "• `/pm themes`: what customers talk about most.\n"
-    "• Share a CSV or XLSX survey export and mention me: a summary report comes back to the thread."
-)
+def help_text(kinds: list[tuple[str, bool]]) -> str:
+    """How to use the bot; `kinds` are the draft kinds' names, each with whether it takes a topic."""
+    listed = "|".join(name for name, _ in kinds)
+    topic = " [TOPIC]" if any(takes for _, takes in kinds) else ""
+    return (
+        "*PM Copilot* answers from your customers' feedback, with verbatim sources.\n"
+        "• Mention me with a question, or message me directly.\n"
+        "• `/pm ask QUESTION`: an answer with its sources.\n"
+        f"• `/pm draft {listed}{topic}`: a summary here, and the full draft as a file.\n"
+        "• `/pm themes`: what customers talk about most; `/pm discover` finds the themes first.\n"
+        "• Share a CSV or XLSX survey export and mention me: a survey report comes back to the thread."
+    )
 
 
 def no_project(channel: str) -> list[Block]:
@@ -95,5 +99,7 @@ def no_project(channel: str) -> list[Block]:
 def themes(report_themes: list[Any], project: str, limit: int = 10) -> list[Block]:
     lines = [f"*Themes in {escape(project)}*, by customers reached:"]
     for i, t in enumerate(report_themes[:limit], 1):
-        lines.append(f"{i}. {escape(t.label)}: {t.reach:,} customers, {t.share * 100:.1f}% of feedback, {t.trend}")
+        lines.append(
+            f"{i}. {escape(t.label)}: {t.reach:,} customers, {t.share * 100:.1f}% of feedback, {t.trend.direction}"
+        )
     return _sections("\n".join(lines))

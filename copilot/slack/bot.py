@@ -20,18 +20,18 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from copilot.analysis.themes import analyze
+from copilot.analysis.themes import analyze, discover_themes
 from copilot.chat.answer import answer_once, chat_events
 from copilot.config import Settings
-from copilot.drafts.build import build_draft, draft_markdown
-from copilot.errors import CopilotError
+from copilot.drafts import registry
+from copilot.drafts.build import draft_document, draft_markdown, inputs_for
+from copilot.errors import CopilotError, ErrorCode
 from copilot.llm.registry import get_model
-from copilot.models import draft_kind
 from copilot.slack import blocks
 from copilot.slack.feedback import Feedback
 from copilot.store.chroma import Store
-from copilot.summarize.pipeline import Options, summarize
-from copilot.summarize.render import write
+from copilot.survey.pipeline import Options, survey_report
+from copilot.survey.render import write
 
 log = logging.getLogger("copilot.slack")
 for _noisy in ("slack_bolt", "slack_sdk"):  # their debug lines carry request bodies: message text
@@ -127,9 +127,9 @@ class Bot:
             files = [f for f in event.get("files", []) if str(f.get("filetype", "")).lower() in SURVEY_TYPES]
             question = MENTION_RE.sub("", event.get("text", "")).strip()
             if files:
-                self._summarize_file(client, channel, thread, project, files[0])
+                self._survey_report(client, channel, thread, project, files[0])
             elif not question:
-                self._post(client, channel, thread, blocks.plain(blocks.HELP), "How to use PM Copilot")
+                self._post(client, channel, thread, blocks.plain(_help()), "How to use PM Copilot")
             else:
                 self._answer(client, channel, thread, project, question)
             client.reactions_add(channel=channel, name="white_check_mark", timestamp=ts)
@@ -159,7 +159,7 @@ class Bot:
             channel=channel, thread_ts=thread, content=markdown, filename=f"{doc['kind']}.md", title=title
         )
 
-    def _summarize_file(self, client: WebClient, channel: str, thread: str, project: str, file: dict) -> None:
+    def _survey_report(self, client: WebClient, channel: str, thread: str, project: str, file: dict) -> None:
         self._post(
             client,
             channel,
@@ -183,7 +183,7 @@ class Bot:
                     for chunk in r.iter_bytes():
                         out.write(chunk)
             opts = Options(file=path, project=f"{project}-survey", provider="extractive")
-            report = summarize(self.settings, opts, _Quiet())
+            report = survey_report(self.settings, opts, _Quiet())
             paths = write(report, Path(tmp) / "report.html")
             self._post(
                 client, channel, thread, blocks.plain(report.executive_summary.text), report.executive_summary.text
@@ -198,8 +198,8 @@ class Bot:
 
     def _ack_command(self, ack: Any, command: dict[str, Any]) -> None:
         sub = (command.get("text") or "").strip().split(" ", 1)[0].lower()
-        if sub in ("", "help") or sub not in ("ask", "draft", "themes"):
-            ack(blocks=blocks.plain(blocks.HELP), text="How to use /pm")
+        if sub in ("", "help") or sub not in COMMANDS:
+            ack(blocks=blocks.plain(_help()), text="How to use /pm")
         else:
             ack(text="On it.")
 
@@ -208,7 +208,7 @@ class Bot:
         sub, _, rest = text.partition(" ")
         sub, rest = sub.lower(), rest.strip()
         channel = command["channel_id"]
-        if sub not in ("ask", "draft", "themes"):
+        if sub not in COMMANDS:
             return  # the help was the acknowledgement
         project = self.project_for(channel)
         if project is None:
@@ -225,17 +225,22 @@ class Bot:
                 self._answer(client, channel, thread, project, rest)
             elif sub == "draft":
                 kind_word, _, topic = rest.partition(" ")
-                kind = draft_kind(kind_word)
+                kind = registry.for_word(kind_word)
                 if kind is None:
-                    raise CopilotError("bad_input", "draft what? prd, swot, persona or pain-points")
-                draft = build_draft(self.store, project, kind, get_model(self.settings), topic=topic.strip() or None)
+                    raise CopilotError(ErrorCode.bad_input, f"draft what? {', '.join(registry.names())}")
+                inputs = inputs_for(kind, topic=topic.strip() or None)
+                draft = draft_document(self.store, project, kind.name, get_model(self.settings), inputs=inputs)
                 self._post_draft(client, channel, thread, draft.model_dump(mode="json"), draft_markdown(draft))
+            elif sub == "discover":
+                model = discover_themes(self.store, project)
+                found = f"Found {len(model.themes)} themes in {model.discovered.get('records', 0):,} feedback records."
+                self._post(client, channel, thread, blocks.plain(found + " `/pm themes` shows them."), found)
             elif sub == "themes":
                 report = analyze(self.store, project)
                 ranked = sorted(report.themes, key=lambda t: -t.reach)
                 self._post(client, channel, thread, blocks.themes(ranked, project), f"Themes in {project}")
             else:
-                self._post(client, channel, thread, blocks.plain(blocks.HELP), "How to use /pm")
+                self._post(client, channel, thread, blocks.plain(_help()), "How to use /pm")
         except Exception as exc:  # noqa: BLE001
             self._failed(client, channel, thread, exc)
 
@@ -261,6 +266,13 @@ class Bot:
         log.warning("could not answer in %s: %s", channel, type(exc).__name__)
         why = exc.detail if isinstance(exc, CopilotError) else "an internal error (see the server log)"
         self._post(client, channel, thread, blocks.plain(f"Sorry, I could not do that: {why}"), "Sorry, that failed")
+
+
+COMMANDS = ("ask", "draft", "themes", "discover")
+
+
+def _help() -> str:
+    return blocks.help_text([(k.name, "topic" in k.inputs) for k in registry.kinds()])
 
 
 class _Quiet:

@@ -18,20 +18,20 @@ from chromadb.api.models.Collection import Collection
 from filelock import FileLock, Timeout
 
 from copilot.config import Settings
-from copilot.errors import CopilotError
-from copilot.models import ProjectStats, RecordPublic, from_day
+from copilot.errors import CopilotError, ErrorCode
+from copilot.models import ProjectStats, RecordPublic
 from copilot.store.embeddings import Embedder
+from copilot.store.encoding import is_first_chunk, public_metadata, record_of
 
 COLLECTION_PREFIX = "pmc-"
 _PROJECT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$")
-CHUNK_KEYS = ("record_id", "chunk", "chunks", "start", "end", "section", "day")
 _PAGE = 5000
 
 
 def check_project(name: str) -> str:
     if not _PROJECT_RE.match(name):
         raise CopilotError(
-            "bad_project",
+            ErrorCode.bad_project,
             f"project name {name!r} is not valid: use 1 to 64 letters, digits, '-' or '_', "
             "starting and ending with a letter or digit",
         )
@@ -43,7 +43,7 @@ def _client(settings: Settings) -> Any:
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
         if not url.hostname:
-            raise CopilotError("config", f"COPILOT_CHROMA_URL {settings.chroma_url!r} is not a URL")
+            raise CopilotError(ErrorCode.config, f"COPILOT_CHROMA_URL {settings.chroma_url!r} is not a URL")
         ssl = url.scheme == "https"
         try:
             return chromadb.HttpClient(
@@ -51,7 +51,7 @@ def _client(settings: Settings) -> Any:
             )
         except Exception as exc:  # chromadb raises several types for an unreachable server
             raise CopilotError(
-                "store_unreachable", f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
+                ErrorCode.store_unreachable, f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
             ) from exc
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
@@ -70,7 +70,7 @@ class Store:
     def location(self) -> str:
         return self.settings.chroma_url or str(self.settings.chroma_path)
 
-    def collection(self, project: str, *, create: bool = False) -> Collection:
+    def _collection(self, project: str, *, create: bool = False) -> Collection:
         name = COLLECTION_PREFIX + check_project(project)
         if create:
             col = self.client.get_or_create_collection(
@@ -85,13 +85,14 @@ class Store:
             except Exception as exc:  # NotFoundError in embedded mode, a ValueError/HTTP error from a server
                 if "does not exist" in str(exc) or "not found" in str(exc).lower():
                     raise CopilotError(
-                        "not_found", f"project {project!r} does not exist in {self.location}; ingest into it first"
+                        ErrorCode.not_found,
+                        f"project {project!r} does not exist in {self.location}; ingest into it first",
                     ) from exc
                 raise
         stored = (col.metadata or {}).get("embedding_model")
         if stored and stored != self.embedder.name:
             raise CopilotError(
-                "embedding_mismatch",
+                ErrorCode.embedding_mismatch,
                 f"project {project!r} holds embeddings from {stored}, but this run uses {self.embedder.name}; "
                 "mixing them would make search meaningless. Use the same COPILOT_EMBEDDINGS setting, "
                 "or ingest into a new project.",
@@ -103,7 +104,7 @@ class Store:
         return sorted(n[len(COLLECTION_PREFIX) :] for n in names if n.startswith(COLLECTION_PREFIX) and "." not in n)
 
     def delete_project(self, project: str) -> None:
-        self.collection(project)
+        self._collection(project)
         with self._write_lock():
             self.client.delete_collection(COLLECTION_PREFIX + project)
             if self._themes_name(project) in {
@@ -113,8 +114,35 @@ class Store:
 
     def generation(self, project: str) -> tuple[str, int]:
         """(collection id, generation): changes whenever an ingest changed the project."""
-        col = self.collection(project)
+        col = self._collection(project)
         return str(col.id), int((col.metadata or {}).get("copilot_generation", 0))
+
+    def require(self, project: str) -> None:
+        """Raise not_found (with what to do) unless the project exists."""
+        self._collection(project)
+
+    def count(self, project: str) -> int:
+        """Chunks stored in the project."""
+        return int(self._collection(project).count())
+
+    def query(
+        self, project: str, vectors: Any, n: int, where: dict[str, Any] | None = None
+    ) -> tuple[list[str], list[float]]:
+        """Chroma's nearest chunks to one query vector: (chunk ids, cosine distances), nearest first."""
+        res = self._collection(project).query(query_embeddings=vectors, n_results=n, where=where, include=["distances"])
+        return list(res["ids"][0]), [float(d) for d in (res["distances"] or [[]])[0]]
+
+    def get_chunks(
+        self, project: str, ids: list[str], *, embeddings: bool = False
+    ) -> dict[str, tuple[str, dict[str, Any], Any]]:
+        """Chunks by id: (text, stored metadata, embedding or None); unknown ids are left out."""
+        include: list[Any] = ["documents", "metadatas", "embeddings"] if embeddings else ["documents", "metadatas"]
+        got: Any = self._collection(project).get(ids=ids, include=include)
+        vectors = got["embeddings"] if embeddings else None
+        out: dict[str, tuple[str, dict[str, Any], Any]] = {}
+        for i, cid in enumerate(got["ids"]):
+            out[cid] = (got["documents"][i], dict(got["metadatas"][i]), vectors[i] if vectors is not None else None)
+        return out
 
     # ---- the theme model: micro-cluster centres and a JSON description, in a companion collection ----
 
@@ -124,7 +152,9 @@ class Store:
 
     def save_theme_model(self, project: str, centers: Any, micro_meta: list[dict[str, Any]], description: str) -> None:
         """Replace the project's theme model (centres are unit vectors in the analysis embedding space)."""
-        self.collection(project)
+        import numpy as np
+
+        self._collection(project)
         with self._write_lock():
             name = self._themes_name(project)
             if name in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
@@ -133,7 +163,8 @@ class Store:
                 name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
             )
             ids = [f"m{i}" for i in range(len(centers))] + ["model"]
-            mean = centers.mean(axis=0) if len(centers) else centers.sum(axis=0)
+            # The model's own row needs a vector: the mean centre, or any unit vector when discovery found nothing.
+            mean = centers.mean(axis=0) if len(centers) else np.eye(1, centers.shape[1], dtype=np.float32)[0]
             vectors = [*centers.tolist(), mean.tolist()]
             metas = [*micro_meta, {"kind": "model"}]
             docs = [""] * len(centers) + [description]
@@ -145,7 +176,7 @@ class Store:
         """(centres, per-centre metadata, description) or None when themes were never discovered."""
         import numpy as np
 
-        self.collection(project)
+        self._collection(project)
         try:
             col = self.client.get_collection(self._themes_name(project), embedding_function=None)
         except Exception:  # not found
@@ -173,7 +204,7 @@ class Store:
                 yield
         except Timeout as exc:
             raise CopilotError(
-                "locked",
+                ErrorCode.locked,
                 f"another process is writing to {self.settings.chroma_path}; embedded Chroma allows one writer "
                 "at a time. Wait for it, or run a Chroma server and set COPILOT_CHROMA_URL.",
             ) from exc
@@ -181,7 +212,7 @@ class Store:
     @contextmanager
     def writer(self, project: str) -> Iterator[ProjectWriter]:
         with self._write_lock():
-            w = ProjectWriter(self, self.collection(project, create=True))
+            w = ProjectWriter(self, self._collection(project, create=True))
             try:
                 yield w
             finally:
@@ -190,17 +221,17 @@ class Store:
     # ---- reads -------------------------------------------------------------------------------------------
 
     def iter_chunks(
-        self, project: str, include: list[str], where: dict[str, Any] | None = None
+        self, project: str, include: list[Any], where: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        col = self.collection(project)
+        col = self._collection(project)
         offset = 0
         while True:
-            page = col.get(where=where, include=include, limit=_PAGE, offset=offset)  # type: ignore[arg-type]
+            page: Any = col.get(where=where, include=include, limit=_PAGE, offset=offset)
             ids = page["ids"]
             if not ids:
                 return
             for i, cid in enumerate(ids):
-                yield {"id": cid, **{k: page[k][i] for k in include}}  # type: ignore[literal-required]
+                yield {"id": cid, **{k: page[k][i] for k in include}}
             if len(ids) < _PAGE:
                 return
             offset += len(ids)
@@ -227,9 +258,9 @@ class Store:
         """Several records at once (one store call for single-chunk records), by id; unknown ids are left out."""
         if not record_ids:
             return {}
-        got = self.collection(project).get(ids=record_ids, include=["documents", "metadatas"])
+        got: Any = self._collection(project).get(ids=record_ids, include=["documents", "metadatas"])
         out: dict[str, RecordPublic] = {}
-        for rid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):  # type: ignore[arg-type]
+        for rid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
             if int(meta.get("chunks", 1)) > 1:
                 out[rid] = self.get_record(project, rid)
             else:
@@ -237,21 +268,21 @@ class Store:
         return out
 
     def get_record(self, project: str, record_id: str) -> RecordPublic:
-        col = self.collection(project)
-        first = col.get(ids=[record_id], include=["documents", "metadatas"])
+        col = self._collection(project)
+        first: Any = col.get(ids=[record_id], include=["documents", "metadatas"])
         if not first["ids"]:
-            raise CopilotError("not_found", f"no record {record_id!r} in project {project!r}")
-        meta = dict(first["metadatas"][0])  # type: ignore[index]
-        text = first["documents"][0]  # type: ignore[index]
+            raise CopilotError(ErrorCode.not_found, f"no record {record_id!r} in project {project!r}")
+        meta = dict(first["metadatas"][0])
+        text = first["documents"][0]
         n = int(meta.get("chunks", 1))
         if n > 1:
-            rest = col.get(ids=[f"{record_id}:{i}" for i in range(1, n)], include=["documents", "metadatas"])
-            parts = sorted(zip(rest["metadatas"], rest["documents"], strict=True), key=lambda p: int(p[0]["chunk"]))  # type: ignore[arg-type]
+            rest: Any = col.get(ids=[f"{record_id}:{i}" for i in range(1, n)], include=["documents", "metadatas"])
+            parts = sorted(zip(rest["metadatas"], rest["documents"], strict=True), key=lambda p: int(p[0]["chunk"]))
             text += "".join(doc for _, doc in parts)
         return RecordPublic(id=record_id, text=text, metadata=public_metadata(meta, record_id))
 
     def stats(self, project: str) -> ProjectStats:
-        col = self.collection(project)
+        col = self._collection(project)
         by: dict[str, Counter[str]] = {k: Counter() for k in ("source", "kind", "segment", "plan")}
         records = 0
         for item in self.iter_chunks(project, ["metadatas"]):
@@ -273,25 +304,6 @@ class Store:
         )
 
 
-def public_metadata(meta: dict[str, Any], chunk_id: str) -> dict[str, Any]:
-    """Record metadata as users see it: no chunk bookkeeping, the record id always present, the date as ISO."""
-    out = {k: v for k, v in meta.items() if k not in CHUNK_KEYS}
-    out["record_id"] = record_of(meta, chunk_id)
-    if "day" in meta:
-        out["date"] = from_day(meta["day"]).isoformat()
-    return out
-
-
-def is_first_chunk(meta: dict[str, Any]) -> bool:
-    """Single-chunk records (most feedback) carry no chunk number, which saves Chroma a key per record."""
-    return int(meta.get("chunk", 0)) == 0
-
-
-def record_of(meta: dict[str, Any], chunk_id: str) -> str:
-    """Single-chunk records (most feedback) do not store their own id twice: the chunk id is the record id."""
-    return str(meta.get("record_id", chunk_id))
-
-
 class ProjectWriter:
     """Writes one project's chunks and, when anything changed, bumps the collection's generation."""
 
@@ -306,15 +318,15 @@ class ProjectWriter:
         """Metadata of the records among `ids` already stored (first chunk only)."""
         if self.was_empty or not ids:
             return {}
-        got = self.collection.get(ids=ids, include=["metadatas"])
-        return {i: dict(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}  # type: ignore[arg-type]
+        got: Any = self.collection.get(ids=ids, include=["metadatas"])
+        return {i: dict(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
     def find(self, where: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         """First chunks of stored records matching `where` (id, text of the first chunk, metadata)."""
         if self.was_empty:
             return []
-        got = self.collection.get(where=where, include=["documents", "metadatas"])
-        rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)  # type: ignore[arg-type]
+        got: Any = self.collection.get(where=where, include=["documents", "metadatas"])
+        rows = zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         return [(i, d, dict(m)) for i, d, m in rows if is_first_chunk(m)]
 
     def write(
@@ -333,13 +345,13 @@ class ProjectWriter:
         if vectors is None:
             vectors = self.store.embedder.embed(texts)
         self.changed = True
-        write = self.collection.upsert if upsert else self.collection.add
+        write: Any = self.collection.upsert if upsert else self.collection.add
         try:
             for i in range(0, len(ids), self._max_batch):
                 sl = slice(i, i + self._max_batch)
                 write(ids=ids[sl], embeddings=vectors[sl], documents=texts[sl], metadatas=metadatas[sl])
         except Exception as exc:
-            raise CopilotError("store_failed", f"writing to {self.store.location} failed: {exc}") from exc
+            raise CopilotError(ErrorCode.store_failed, f"writing to {self.store.location} failed: {exc}") from exc
 
     def delete(self, ids: list[str]) -> None:
         if ids:

@@ -19,10 +19,9 @@ import numpy as np
 import Stemmer
 from filelock import FileLock
 
-from copilot.models import FEEDBACK_KINDS, SearchFilter, to_day
+from copilot.store.filters import Columns, SearchFilter
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
-FILTER_COLUMNS = ("source", "kind", "segment", "plan", "role", "question")
 _stemmer = Stemmer.Stemmer("english")
 _cache: dict[str, KeywordIndex] = {}
 _cache_lock = threading.Lock()
@@ -36,10 +35,7 @@ def tokenize(texts: list[str]) -> Any:
 class KeywordIndex:
     ids: list[str]
     bm25: bm25s.BM25
-    codes: dict[str, np.ndarray]
-    vocab: dict[str, dict[str, int]]
-    day: np.ndarray
-    feedback: np.ndarray
+    columns: Columns
 
     def __post_init__(self) -> None:
         self._positions = {cid: i for i, cid in enumerate(self.ids)}
@@ -50,21 +46,7 @@ class KeywordIndex:
         return i is not None and bool(mask[i])
 
     def mask(self, f: SearchFilter) -> np.ndarray | None:
-        if f.is_empty():
-            return None
-        m = np.ones(len(self.ids), dtype=bool)
-        for col in FILTER_COLUMNS:
-            wanted = getattr(f, col)
-            if wanted:
-                codes = [self.vocab[col][v] for v in wanted if v in self.vocab[col]]
-                m &= np.isin(self.codes[col], codes)
-        if f.date_from:
-            m &= self.day >= to_day(f.date_from)
-        if f.date_to:
-            m &= self.day <= to_day(f.date_to)
-        if f.feedback_only:
-            m &= self.feedback
-        return m
+        return self.columns.mask(f)
 
     def search(self, query: str, k: int, f: SearchFilter) -> list[tuple[str, float]]:
         if not self.ids:
@@ -89,16 +71,7 @@ def build(items: list[dict[str, Any]]) -> KeywordIndex:
     bm25 = bm25s.BM25()
     if ids:
         bm25.index(tokenize([it["documents"] or "" for it in items]), show_progress=False)
-    vocab: dict[str, dict[str, int]] = {}
-    codes: dict[str, np.ndarray] = {}
-    for col in FILTER_COLUMNS:
-        values = [str(m.get(col, "")) for m in metas]
-        v: dict[str, int] = {}
-        codes[col] = np.fromiter((v.setdefault(x, len(v)) for x in values), dtype=np.int32, count=len(values))
-        vocab[col] = v
-    day = np.fromiter((int(m.get("day", -(10**6))) for m in metas), dtype=np.int64, count=len(metas))
-    feedback = np.fromiter((m.get("kind") in FEEDBACK_KINDS for m in metas), dtype=bool, count=len(metas))
-    return KeywordIndex(ids, bm25, codes, vocab, day, feedback)
+    return KeywordIndex(ids, bm25, Columns.build(metas))
 
 
 def save(index: KeywordIndex, folder: Path) -> None:
@@ -107,10 +80,9 @@ def save(index: KeywordIndex, folder: Path) -> None:
     tmp.mkdir(parents=True)
     if index.ids:
         index.bm25.save(str(tmp / "bm25"), show_progress=False)
-    np.savez(
-        tmp / "columns.npz", day=index.day, feedback=index.feedback, **{f"c_{k}": v for k, v in index.codes.items()}
-    )
-    (tmp / "meta.json").write_text(json.dumps({"ids": index.ids, "vocab": index.vocab}))
+    arrays: dict[str, Any] = index.columns.arrays()
+    np.savez(tmp / "columns.npz", **arrays)
+    (tmp / "meta.json").write_text(json.dumps({"ids": index.ids, "vocab": index.columns.vocab, "format": 2}))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
 
@@ -119,8 +91,7 @@ def load(folder: Path) -> KeywordIndex:
     meta = json.loads((folder / "meta.json").read_text())
     cols = np.load(folder / "columns.npz")
     bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if meta["ids"] else bm25s.BM25()
-    codes = {k: cols[f"c_{k}"] for k in FILTER_COLUMNS}
-    return KeywordIndex(meta["ids"], bm25, codes, meta["vocab"], cols["day"], cols["feedback"])
+    return KeywordIndex(meta["ids"], bm25, Columns.from_arrays(cols, meta["vocab"]))
 
 
 def get_index(cache_dir: Path, key: str, fetch: Any) -> KeywordIndex:
@@ -131,7 +102,7 @@ def get_index(cache_dir: Path, key: str, fetch: Any) -> KeywordIndex:
     folder = cache_dir / "keyword" / key
     folder.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder) + ".lock", timeout=600):
-        if (folder / "meta.json").exists():
+        if (folder / "meta.json").exists() and json.loads((folder / "meta.json").read_text()).get("format") == 2:
             index = load(folder)
         else:
             index = build(fetch())

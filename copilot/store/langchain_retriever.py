@@ -12,8 +12,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from copilot.models import SearchFilter
 from copilot.store.chroma import Store
+from copilot.store.filters import SearchFilter
 from copilot.store.search import search
 
 
@@ -29,8 +29,10 @@ class CopilotRetriever(BaseRetriever):
     filters: SearchFilter | None = None
     diverse: bool = False
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-                                **kwargs: Any) -> list[Document]:
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
         results = search(self.store, self.project, query, k=self.k, filters=self.filters, diverse=self.diverse)
-        return [Document(page_content=r.text, metadata={**r.metadata, "record_id": r.id, "score": r.score})
-                for r in results]
+        return [
+            Document(page_content=r.text, metadata={**r.metadata, "record_id": r.id, "score": r.score}) for r in results
+        ]

@@ -4,49 +4,33 @@ the same metadata filters on both, one result per record, and MMR when diverse r
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
-from copilot.models import FEEDBACK_KINDS, SearchFilter, SearchResult, to_day
-from copilot.store.chroma import Store, public_metadata, record_of
-from copilot.store.keyword import FILTER_COLUMNS, KeywordIndex, get_index
+from copilot.models import SearchResult
+from copilot.store.chroma import Store
+from copilot.store.encoding import public_metadata, record_of
+from copilot.store.filters import SearchFilter, where
+from copilot.store.keyword import KeywordIndex, get_index
 
 Mode = Literal["hybrid", "semantic", "keyword"]
 _RRF_K = 60
 _MAX_OVERFETCH = 3000
 
 
-def chroma_where(f: SearchFilter) -> dict[str, Any] | None:
-    clauses: list[dict[str, Any]] = []
-    for col in FILTER_COLUMNS:
-        values = getattr(f, col)
-        if values:
-            clauses.append({col: {"$in": list(values)}})
-    if f.date_from:
-        clauses.append({"day": {"$gte": to_day(f.date_from)}})
-    if f.date_to:
-        clauses.append({"day": {"$lte": to_day(f.date_to)}})
-    if f.feedback_only:
-        clauses.append({"kind": {"$in": sorted(FEEDBACK_KINDS)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def keyword_index(store: Store, project: str, col: Any = None) -> KeywordIndex:
+def keyword_index(store: Store, project: str) -> KeywordIndex:
     """The project's BM25 index and filter columns, rebuilt when an ingest has changed the collection."""
-    col = col if col is not None else store.collection(project)
-    generation = int((col.metadata or {}).get("copilot_generation", 0))
+    col_id, generation = store.generation(project)
     return get_index(
         store.settings.cache_dir,
-        f"{col.id}@{generation}",
+        f"{col_id}@{generation}",
         lambda: list(store.iter_chunks(project, ["documents", "metadatas"])),
     )
 
 
 def semantic(
-    col: Any, qvec: np.ndarray, fetch_k: int, filters: SearchFilter, index: KeywordIndex | None
+    store: Store, project: str, qvec: np.ndarray, fetch_k: int, filters: SearchFilter, index: KeywordIndex | None
 ) -> tuple[list[str], list[float]]:
     """Chroma's nearest neighbours under the filter.
 
@@ -54,24 +38,22 @@ def semantic(
     100,000 records), while an unfiltered HNSW query for 1,000 neighbours costs about 4 ms. So for all but very
     narrow filters we over-fetch unfiltered and keep the neighbours our filter columns allow. Neighbours come
     in similarity order, so the survivors are exactly the filtered top results; when too few survive, Chroma's
-    `where` answers instead.
+    `where` answers instead (the same filter, by the rules of store/filters.py).
     """
     mask = index.mask(filters) if index is not None else None
     if mask is None:
-        res = col.query(query_embeddings=qvec, n_results=fetch_k, include=["distances"])
-        return res["ids"][0], res["distances"][0]
+        return store.query(project, qvec, fetch_k)
     matching = int(mask.sum())
     if matching == 0:
         return [], []
     want = min(fetch_k, matching)
     over = math.ceil(fetch_k * len(mask) / matching * 1.5)
-    if over <= _MAX_OVERFETCH:
-        res = col.query(query_embeddings=qvec, n_results=min(over, len(mask)), include=["distances"])
-        kept = [(i, d) for i, d in zip(res["ids"][0], res["distances"][0], strict=True) if index.allows(i, mask)]
+    if over <= _MAX_OVERFETCH and index is not None:
+        ids, distances = store.query(project, qvec, min(over, len(mask)))
+        kept = [(i, d) for i, d in zip(ids, distances, strict=True) if index.allows(i, mask)]
         if len(kept) >= want:
             return [i for i, _ in kept[:fetch_k]], [d for _, d in kept[:fetch_k]]
-    res = col.query(query_embeddings=qvec, n_results=fetch_k, where=chroma_where(filters), include=["distances"])
-    return res["ids"][0], res["distances"][0]
+    return store.query(project, qvec, fetch_k, where=where(filters))
 
 
 def search(
@@ -86,14 +68,16 @@ def search(
     fetch_k: int = 50,
 ) -> list[SearchResult]:
     filters = filters or SearchFilter()
-    col = store.collection(project)
+    store.require(project)
     fetch_k = max(fetch_k, k * 3)
     rankings: list[list[str]] = []
     similarity: dict[str, float] = {}
     qvec = store.embedder.embed([query])
-    index = keyword_index(store, project, col) if mode != "semantic" or not filters.is_empty() else None
+    index = keyword_index(store, project) if mode != "semantic" or not filters.is_empty() else None
+    if index is not None:
+        filters = index.columns.resolve(filters)
     if mode in ("hybrid", "semantic"):
-        ids, distances = semantic(col, qvec, fetch_k, filters, index)
+        ids, distances = semantic(store, project, qvec, fetch_k, filters, index)
         rankings.append(ids)
         similarity = {i: 1.0 - float(d) for i, d in zip(ids, distances, strict=True)}
     keyword_scores: dict[str, float] = {}
@@ -112,25 +96,19 @@ def search(
     order = sorted(fused, key=lambda c: fused[c], reverse=True)
     if not order:
         return []
-    got = col.get(
-        ids=order, include=["documents", "metadatas", "embeddings"] if diverse else ["documents", "metadatas"]
-    )
-    by_id = {cid: i for i, cid in enumerate(got["ids"])}
+    chunks = store.get_chunks(project, order, embeddings=diverse)
     # One result per record: its best-ranked chunk.
     best: dict[str, str] = {}
     for cid in order:
-        if cid in by_id:
-            rid = record_of(got["metadatas"][by_id[cid]], cid)  # type: ignore[index]
-            best.setdefault(rid, cid)
+        if cid in chunks:
+            best.setdefault(record_of(chunks[cid][1], cid), cid)
     candidates = list(best.values())
     if diverse:
-        vectors = np.asarray([got["embeddings"][by_id[c]] for c in candidates], dtype=np.float32)  # type: ignore[index]
+        vectors = np.asarray([chunks[c][2] for c in candidates], dtype=np.float32)
         candidates = mmr(qvec[0], vectors, candidates, k)
     results = []
     for cid in candidates[:k]:
-        i = by_id[cid]
-        meta = dict(got["metadatas"][i])  # type: ignore[index]
-        text = got["documents"][i]  # type: ignore[index]
+        text, meta, _ = chunks[cid]
         meta_out = public_metadata(meta, cid)
         meta_out.update({"chunk_id": cid, "start": meta.get("start", 0), "end": meta.get("end", len(text))})
         if meta.get("section"):

@@ -1,11 +1,11 @@
-"""What a summary report holds; the HTML, Markdown and JSON reports all render this one model."""
+"""What a survey report holds; the HTML, Markdown and JSON reports all render this one model."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from copilot.analysis.schema import MonthPoint
-from copilot.drafts.schema import Provenance
+from copilot.analysis.schema import MonthPoint, ThemeStats
+from copilot.drafts.schema import ExecutiveSummary, Provenance
 from copilot.drafts.verify import Citation, Verification
 from copilot.models import SkippedRow
 
@@ -13,44 +13,33 @@ from copilot.models import SkippedRow
 class SegmentCell(BaseModel):
     value: str
     mentions: int
+    records: int = Field(0, description="Responses in this value of the column: the n behind the share.")
     share: float
     lift: float
 
 
-class SummaryTheme(BaseModel):
+class SurveyTheme(BaseModel):
     id: str
     label: str
     title: str
     narrative: str
     worded_by: str = Field(description="'model' when a model wrote the title and narrative, else 'extractive'.")
-    mentions: int
-    reach: int
-    share: float
-    share_ci: tuple[float, float]
-    sentiment_mean: float
-    negative_share: float
-    complaint_share: float
-    trend: str
+    stats: ThemeStats
     monthly: list[MonthPoint]
     by_segment: list[SegmentCell]
     quotes: list[Citation]
 
 
-class SummarySection(BaseModel):
+class SurveySection(BaseModel):
     question: str | None = Field(description="The survey question; None when the file has one text column.")
     records: int
-    themes: list[SummaryTheme]
+    themes: list[SurveyTheme]
     unclustered: int
     unclustered_share: float
 
 
-class ExecutiveSummaryText(BaseModel):
-    text: str
-    citations: list[Citation]
-
-
-class SummaryReport(BaseModel):
-    kind: str = "summary"
+class SurveyReport(BaseModel):
+    kind: str = "survey-report"
     title: str
     source_file: str
     project: str
@@ -58,11 +47,10 @@ class SummaryReport(BaseModel):
     records: int
     skipped: list[SkippedRow]
     by: str | None
-    executive_summary: ExecutiveSummaryText
-    sections: list[SummarySection]
+    executive_summary: ExecutiveSummary
+    sections: list[SurveySection]
     warnings: list[str] = Field(default_factory=list)
     verification: Verification
     provenance: Provenance
-    prompts: dict[str, int] = Field(default_factory=dict, description="Prompt name to version, for every prompt used.")
     model_calls: int = 0
     seconds: float = 0.0

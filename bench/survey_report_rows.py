@@ -1,8 +1,8 @@
-"""Batch summarisation of a 100,000-row survey dump, end to end with the extractive engine: time, rows per
+"""The survey report of a 100,000-row survey dump, end to end with the extractive engine: time, rows per
 second and peak memory (main process and children, polled), against plain `copilot ingest` of the same file
 measured in the same run.
 
-    python bench/summarize_rows.py [N]
+    python bench/survey_report_rows.py [N]
 
 Goal: under 3 minutes and under 2 GB on 2 cores.
 """
@@ -49,12 +49,15 @@ def timed(args: list[str], data: Path) -> tuple[float, float]:
 
 def main() -> None:
     dump = write_csv(N)
-    out = WORK / "summary" / "report.html"
-    ingest_s, ingest_mb = timed(["ingest", str(dump), "--project", "bench"], WORK / "summarize-ingest")
-    total_s, peak_mb = timed(["summarize", str(dump), "--by", "segment", "--out", str(out)], WORK / "summarize")
+    out = WORK / "survey-report" / "report.html"
+    ingest_s, ingest_mb = timed(["ingest", str(dump), "--project", "bench"], WORK / "survey-ingest")
+    command = ["survey-report", str(dump), "--by", "segment", "--out", str(out)]
+    total_s, peak_mb = timed(command, WORK / "survey-report-run")
     print(f"baseline, copilot ingest of the same file: {ingest_s:.1f} s, peak {ingest_mb:,.0f} MB")
-    print(f"copilot summarize, {N:,} rows end to end: {total_s:.1f} s ({N / total_s:,.0f} rows/s), "
-          f"peak {peak_mb:,.0f} MB; {total_s / ingest_s:.2f}x the ingest time")
+    print(
+        f"copilot survey-report, {N:,} rows end to end: {total_s:.1f} s ({N / total_s:,.0f} rows/s), "
+        f"peak {peak_mb:,.0f} MB; {total_s / ingest_s:.2f}x the ingest time"
+    )
     print(f"goal: under 180 s ({total_s / 180:.2f} of it) and under 2,000 MB ({peak_mb / 2000:.2f} of it)")
     print(f"report: {out} ({out.stat().st_size / 1e3:,.0f} kB)")
 

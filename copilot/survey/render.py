@@ -1,4 +1,4 @@
-"""The summary report as one self-contained HTML file (charts inline, no network needed), Markdown and JSON."""
+"""The survey report as one self-contained HTML file (charts inline, no network needed), Markdown and JSON."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import jinja2
 
-from copilot.errors import CopilotError
-from copilot.summarize import charts
-from copilot.summarize.schema import SummaryReport
+from copilot.errors import CopilotError, ErrorCode
+from copilot.survey import charts
+from copilot.survey.schema import SurveyReport
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=jinja2.StrictUndefined
@@ -19,7 +19,7 @@ METHOD = (
 )
 
 
-def html(report: SummaryReport) -> str:
+def html(report: SurveyReport) -> str:
     sections = [
         {
             "section": s,
@@ -38,7 +38,7 @@ def html(report: SummaryReport) -> str:
     return _env.get_template("report.html.j2").render(r=report, sections=sections, engine=engine, method=METHOD)
 
 
-def markdown(report: SummaryReport) -> str:
+def markdown(report: SurveyReport) -> str:
     lines = [
         f"# {report.title}",
         "",
@@ -61,8 +61,8 @@ def markdown(report: SummaryReport) -> str:
             "|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {i} | {t.title} | {t.reach:,} | {t.share * 100:.1f}% ({t.share_ci[0] * 100:.1f}–"
-            f"{t.share_ci[1] * 100:.1f}%) | {t.trend} | {t.complaint_share * 100:.1f}% |"
+            f"| {i} | {t.title} | {t.stats.reach:,} | {t.stats.share * 100:.1f}% ({t.stats.share_ci[0] * 100:.1f}–"
+            f"{t.stats.share_ci[1] * 100:.1f}%) | {t.stats.trend} | {t.stats.complaint_share * 100:.1f}% |"
             for i, t in enumerate(s.themes, 1)
         ]
         for i, t in enumerate(s.themes, 1):
@@ -88,11 +88,11 @@ def markdown(report: SummaryReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(report: SummaryReport, out: Path) -> list[Path]:
+def write(report: SurveyReport, out: Path) -> list[Path]:
     """The report in the format `out` names, plus the other two beside it: report.html, report.md, report.json."""
     suffix = out.suffix.lower()
     if suffix not in (".html", ".md", ".json"):
-        raise CopilotError("bad_input", f"--out {out}: write .html, .md or .json")
+        raise CopilotError(ErrorCode.bad_input, f"--out {out}: write .html, .md or .json")
     out.parent.mkdir(parents=True, exist_ok=True)
     paths = {".html": out.with_suffix(".html"), ".md": out.with_suffix(".md"), ".json": out.with_suffix(".json")}
     paths[".html"].write_text(html(report), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""`copilot` commands that run services and long jobs: serve, eval and summarize (registered on the same app)."""
+"""Commands that run services and long jobs: eval, serve, survey-report and slack."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from copilot.cli import JsonOpt, _emit_json, _errors, app, err, out
-from copilot.errors import CopilotError
+from copilot.cli.common import JsonOpt, ProviderOpt, app, emit_json, err, errors, out
+from copilot.errors import CopilotError, ErrorCode
 
 
 @app.command("eval")
@@ -38,11 +38,11 @@ def eval_(
     from copilot.config import get_settings
     from copilot.evals.runner import SUITES, run, write
 
-    with _errors(as_json):
+    with errors(as_json):
         wanted = [s for s in (suite or ["all"]) for s in (SUITES if s == "all" else [s])]
         unknown = sorted(set(wanted) - set(SUITES))
         if unknown:
-            raise CopilotError("bad_input", f"unknown suite {unknown[0]!r}; choose all, {', '.join(SUITES)}")
+            raise CopilotError(ErrorCode.bad_input, f"unknown suite {unknown[0]!r}; choose all, {', '.join(SUITES)}")
         settings = get_settings()
         eval_settings = settings.model_copy(update={"data_dir": settings.data_dir / "eval"})
         providers = [p.strip() for p in provider.split(",") if p.strip()]
@@ -56,7 +56,7 @@ def eval_(
         )
         md, js = write(report, out_dir)
     if as_json:
-        _emit_json(report)
+        emit_json(report)
     else:
         table = Table("metric", "provider", "value", "bar", "status")
         for m in report.metrics:
@@ -80,13 +80,15 @@ def serve(
 
     from copilot.config import get_settings
 
-    with _errors(False):
+    with errors(False):
         settings = get_settings()
         if host not in ("127.0.0.1", "localhost", "::1") and not settings.api_key_list:
-            raise CopilotError("config", f"listening on {host} needs COPILOT_API_KEYS (comma-separated bearer tokens)")
+            raise CopilotError(
+                ErrorCode.config, f"listening on {host} needs COPILOT_API_KEYS (comma-separated bearer tokens)"
+            )
         if workers > 1 and not settings.chroma_url:
             raise CopilotError(
-                "config",
+                ErrorCode.config,
                 "several workers need a Chroma server (COPILOT_CHROMA_URL): the embedded store is one process's",
             )
     uvicorn.run(
@@ -104,7 +106,8 @@ class _Bars:
     """Progress bars with ETA for each stage, on stderr; and the cost confirmation."""
 
     def __init__(self, progress: Progress, assume_yes: bool) -> None:
-        self.progress, self.assume_yes, self.tasks = progress, assume_yes, {}
+        self.progress, self.assume_yes = progress, assume_yes
+        self.tasks: dict[str, Any] = {}
 
     def stage(self, name: str, total: int | None) -> None:
         self.tasks[name] = self.progress.add_task(name, total=total)
@@ -125,8 +128,7 @@ class _Bars:
         return answer
 
 
-@app.command()
-def summarize(
+def survey_report(
     file: Annotated[
         Path, typer.Argument(help="A survey dump: CSV (SurveyMonkey, Typeform, Google Forms, Qualtrics) or XLSX.")
     ],
@@ -141,18 +143,18 @@ def summarize(
     out_file: Annotated[Path, typer.Option("--out", help="report.html, .md or .json (all three are written).")] = Path(
         "report.html"
     ),
-    provider: Annotated[str | None, typer.Option(help="extractive (default), openai, local, or fake.")] = None,
+    provider: ProviderOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Make paid model calls without asking.")] = False,
     max_cost: Annotated[float | None, typer.Option(help="Stop before spending more than this (USD).")] = None,
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run of the same file.")] = False,
-    concurrency: Annotated[int, typer.Option(min=1, max=16, help="Model calls at once.")] = 4,
+    concurrency: Annotated[int | None, typer.Option(min=1, max=16, help="Model calls at once.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Summarise a survey dump into a report a PM can forward: themes, statistics, charts and verbatim quotes."""
+    """A survey report from a survey dump, one a PM can forward: themes, statistics, charts and verbatim quotes."""
     from copilot.config import get_settings
-    from copilot.summarize.pipeline import Options
-    from copilot.summarize.pipeline import summarize as run
-    from copilot.summarize.render import write
+    from copilot.survey.pipeline import Options
+    from copilot.survey.pipeline import survey_report as run
+    from copilot.survey.render import write
 
     opts = Options(
         file=file,
@@ -171,11 +173,11 @@ def summarize(
         MofNCompleteColumn(),
         TimeRemainingColumn(elapsed_when_finished=True),
     )
-    with _errors(as_json), Progress(*columns, console=err, transient=True, disable=as_json) as progress:
+    with errors(as_json), Progress(*columns, console=err, transient=True, disable=as_json) as progress:
         report = run(get_settings(), opts, _Bars(progress, yes))
         paths = write(report, out_file)
     if as_json:
-        _emit_json(report)
+        emit_json(report)
         return
     themes = sum(len(s.themes) for s in report.sections)
     out.print(
@@ -189,17 +191,21 @@ def summarize(
     out.print("Report: " + ", ".join(str(p) for p in paths), highlight=False)
 
 
+app.command("survey-report")(survey_report)
+app.command("summarize", hidden=True, help="Old name of survey-report.")(survey_report)
+
+
 @app.command()
 def slack() -> None:
     """Run the Slack bot over Socket Mode (COPILOT_SLACK_APP_TOKEN and COPILOT_SLACK_BOT_TOKEN); without an app
     token, mount it in `copilot serve` through the Events API instead (COPILOT_SLACK_SIGNING_SECRET)."""
     from copilot.config import get_settings
 
-    with _errors(False):
+    with errors(False):
         settings = get_settings()
         if not (settings.slack_app_token and settings.slack_bot_token):
             raise CopilotError(
-                "config",
+                ErrorCode.config,
                 "Socket Mode needs COPILOT_SLACK_APP_TOKEN (xapp-…) and COPILOT_SLACK_BOT_TOKEN (xoxb-…); for the "
                 "Events API set COPILOT_SLACK_SIGNING_SECRET and run `copilot serve` (it serves /slack/events)",
             )

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from copilot.summarize.schema import SummaryTheme  # noqa: E402
+from copilot.survey.schema import SurveyTheme  # noqa: E402
 
 INK, ACCENT, NEG, POS, GRID = "#1f2933", "#2f6fdf", "#d64545", "#3a9d5d", "#d9dee4"
 plt.rcParams.update(
@@ -42,18 +42,20 @@ def _svg(fig: Figure, title: str) -> str:
     return svg[svg.index("<svg") :]  # inline: no XML prolog inside HTML
 
 
-def reach_chart(themes: list[SummaryTheme]) -> str:
+def reach_chart(themes: list[SurveyTheme]) -> str:
     """Themes ranked by reach: bars of their share of responses with the 95% interval."""
     themes = themes[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(themes) + 0.9))
     y = np.arange(len(themes))
-    share = np.array([t.share for t in themes]) * 100
-    lo = share - np.array([t.share_ci[0] for t in themes]) * 100
-    hi = np.array([t.share_ci[1] for t in themes]) * 100 - share
+    share = np.array([t.stats.share for t in themes]) * 100
+    lo = share - np.array([t.stats.share_ci[0] for t in themes]) * 100
+    hi = np.array([t.stats.share_ci[1] for t in themes]) * 100 - share
     ax.barh(y, share, color=ACCENT, height=0.6)
     ax.errorbar(share, y, xerr=[lo, hi], fmt="none", ecolor=INK, elinewidth=0.8, capsize=2)
     for yi, t, s in zip(y, themes, share, strict=True):
-        ax.text(s + hi[yi] + 0.3, yi, f"{t.reach:,} respondents", va="center", fontsize=8, color=INK)
+        ax.text(
+            float(s + hi[yi] + 0.3), float(yi), f"{t.stats.reach:,} respondents", va="center", fontsize=8, color=INK
+        )
     ax.set_yticks(y, [_label(t.label) for t in themes])
     ax.set_xlabel("share of responses (%), with 95% interval")
     ax.grid(axis="x", color=GRID, linewidth=0.6)
@@ -61,19 +63,19 @@ def reach_chart(themes: list[SummaryTheme]) -> str:
     return _svg(fig, "Themes by reach")
 
 
-def sentiment_chart(themes: list[SummaryTheme]) -> str:
+def sentiment_chart(themes: list[SurveyTheme]) -> str:
     """Share of negative responses per theme, and mean sentiment as a marker on a second scale."""
     themes = themes[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(themes) + 0.9))
     y = np.arange(len(themes))
-    neg = np.array([t.negative_share for t in themes]) * 100
+    neg = np.array([t.stats.negative_share for t in themes]) * 100
     ax.barh(y, neg, color=NEG, height=0.6, label="negative responses (%)")
     ax.barh(y, 100 - neg, left=neg, color=POS, alpha=0.35, height=0.6, label="other responses (%)")
     ax.set_yticks(y, [_label(t.label) for t in themes])
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of the theme's responses (%)")
     means = ax.twiny()
-    means.plot([t.sentiment_mean for t in themes], y, "o", color=INK, markersize=4, label="mean sentiment")
+    means.plot([t.stats.sentiment_mean for t in themes], y, "o", color=INK, markersize=4, label="mean sentiment")
     means.set_xlim(-1, 1)
     means.set_xlabel("mean sentiment (VADER, -1 to 1)")
     handles = ax.get_legend_handles_labels()[0] + means.get_legend_handles_labels()[0]
@@ -82,7 +84,7 @@ def sentiment_chart(themes: list[SummaryTheme]) -> str:
     return _svg(fig, "Sentiment by theme")
 
 
-def trend_chart(themes: list[SummaryTheme], top: int = 5) -> str | None:
+def trend_chart(themes: list[SurveyTheme], top: int = 5) -> str | None:
     """Monthly share of the largest themes; None when the responses carry no dates."""
     shown = [t for t in themes[:top] if len(t.monthly) >= 2]
     if not shown:
@@ -95,7 +97,7 @@ def trend_chart(themes: list[SummaryTheme], top: int = 5) -> str | None:
             marker="o",
             markersize=3,
             linewidth=1.4,
-            label=f"{_label(t.label, 40)} ({t.trend})",
+            label=f"{_label(t.label, 40)} ({t.stats.trend})",
         )
     ax.set_ylabel("share of the month's responses (%)")
     ax.grid(axis="y", color=GRID, linewidth=0.6)
@@ -104,7 +106,7 @@ def trend_chart(themes: list[SummaryTheme], top: int = 5) -> str | None:
     return _svg(fig, "Trend over time")
 
 
-def segment_heatmap(themes: list[SummaryTheme], by: str) -> str | None:
+def segment_heatmap(themes: list[SurveyTheme], by: str) -> str | None:
     """Lift of each theme in each value of the --by column: above 1, the theme is over-represented there."""
     values = sorted({c.value for t in themes for c in t.by_segment})
     if not values:

@@ -1,0 +1,1 @@
+"""One module per draft kind, each defining `KIND` (see drafts/kind.py)."""
