@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,7 +23,13 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         default=None, description="A Chroma server, e.g. http://127.0.0.1:8000; embedded Chroma when unset."
     )
+    chroma_token: SecretStr | None = Field(default=None, description="Bearer token for the Chroma server.")
+    chroma_tenant: str = Field(default="default_tenant", description="Chroma server tenant.")
+    chroma_database: str = Field(default="default_database", description="Chroma server database.")
     embeddings: Literal["wordllama", "openai"] = "wordllama"
+    analysis_embedding: Literal["wordllama", "minilm"] = Field(
+        default="wordllama", description="What theme analysis clusters with: wordllama (fast) or minilm (extra)."
+    )
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_embedding_model: str = "text-embedding-3-small"
@@ -44,10 +50,24 @@ class Settings(BaseSettings):
     )
     lock_timeout_s: float = Field(default=600.0, ge=0, description="How long an ingest waits for another writer.")
     near_duplicate_ratio: float = Field(default=90.0, ge=50, le=100, description="rapidfuzz ratio for near-dups.")
+    # Measured: a 200,000-column header made Chroma's metadata segment fail for good; 5,000 columns still stored.
+    max_columns: int = Field(default=2000, ge=2, le=10_000, description="Tables with more columns are refused.")
+    max_cell_chars: int = Field(default=1_000_000, ge=1000, description="Rows with a longer cell are skipped.")
     api_keys: SecretStr | None = Field(
-        default=None, description="Comma-separated bearer tokens for the HTTP API. Unset: no auth, loopback only."
+        default=None,
+        description="Comma-separated bearer tokens for the HTTP API, each KEY (every project) or "
+        "KEY:proj1|proj2 (those projects) or KEY:* (every project). Unset: no auth, loopback only.",
     )
     rate_limit: str = Field(default="120/minute", description="Requests per API key (or client), e.g. 10/second.")
+    auth_failure_limit: str = Field(
+        default="10/minute", description="Wrong API keys per client address before every attempt from it gets 429."
+    )
+    redis_url: SecretStr | None = Field(
+        default=None, description="redis://… shared by every API process: rate limits and Slack dedupe."
+    )
+    job_lease_s: float = Field(
+        default=30.0, ge=1, description="A job's claim expires this long after its worker's last heartbeat."
+    )
     max_upload_mb: float = Field(default=100.0, gt=0, description="Largest request body the API accepts (413 above).")
     sync_ingest_mb: float = Field(default=2.0, ge=0, description="Uploads this small are ingested in the request.")
     cors_origins: str = Field(default="", description="Comma-separated origins allowed by CORS; empty: none.")
@@ -57,6 +77,10 @@ class Settings(BaseSettings):
     slack_channels: str = Field(default="", description="Channel to project, e.g. C0123=demo,C0456=mobile.")
     slack_default_project: str | None = Field(default=None, description="The project of unmapped channels and DMs.")
     slack_api_url: str | None = Field(default=None, description="Slack Web API base URL (tests use a local one).")
+    slack_file_hosts: str = Field(
+        default="files.slack.com", description="Hosts a shared file is fetched from with the bot token (https)."
+    )
+    slack_max_file_mb: float = Field(default=50.0, gt=0, description="Largest shared file the bot downloads.")
 
     @property
     def chroma_path(self) -> Path:
@@ -84,7 +108,16 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings; a bad COPILOT_* value is a config error naming the variable, not a validation traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from copilot.errors import CopilotError, ErrorCode
+
+        problems = "; ".join(
+            f"COPILOT_{'_'.join(str(p) for p in e['loc']).upper()}={e.get('input')!r}: {e['msg']}" for e in exc.errors()
+        )
+        raise CopilotError(ErrorCode.config, f"bad setting: {problems}") from None
 
 
 def reset_settings() -> None:

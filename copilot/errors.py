@@ -38,12 +38,14 @@ class ErrorCode(StrEnum):
     embedding_failed = "embedding_failed"
     store_failed = "store_failed"
     store_unreachable = "store_unreachable"
+    shared_state_unreachable = "shared_state_unreachable"
     disk_full = "disk_full"
     not_available = "not_available"
     config = "config"
     bad_prompt = "bad_prompt"
     prompt_variables = "prompt_variables"
     http_error = "http_error"
+    usage = "usage"
     internal = "internal"
 
     @property
@@ -82,12 +84,14 @@ _STATUS: dict[ErrorCode, tuple[int, str]] = {
     ErrorCode.embedding_failed: (502, "the embedding service failed"),
     ErrorCode.store_failed: (503, "the vector store failed to read or write"),
     ErrorCode.store_unreachable: (503, "the vector store server cannot be reached"),
+    ErrorCode.shared_state_unreachable: (503, "the Redis server the API processes share cannot be reached"),
     ErrorCode.disk_full: (507, "no space left on the device"),
     ErrorCode.not_available: (501, "an optional part is not installed"),
     ErrorCode.config: (503, "the server's configuration is not valid"),
     ErrorCode.bad_prompt: (503, "a prompt file of the installation is broken"),
     ErrorCode.prompt_variables: (503, "a prompt and its caller disagree on variables (a bug; please report it)"),
     ErrorCode.http_error: (400, "an HTTP-level error"),
+    ErrorCode.usage: (400, "the command line is not valid (an unknown option, a missing argument)"),
     ErrorCode.internal: (500, "an unexpected error; the server log has it under the request id"),
 }
 

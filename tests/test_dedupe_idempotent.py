@@ -91,3 +91,59 @@ def test_reader_process_gives_the_same_result_as_in_process(tmp_path: Path, monk
     a = cli("search", "export ticket 7", "--project", "inproc", "--json")["results"]
     b = cli("search", "export ticket 7", "--project", "spawned", "--json")["results"]
     assert [r["id"] for r in a] == [r["id"] for r in b]
+
+
+def test_same_words_from_different_reviews_are_different_records(tmp_path: Path) -> None:
+    rows = "".join(f"RV{i},5,Great app\n" for i in range(10))
+    emoji = "".join(f"E{i},5,{e}\n" for i, e in enumerate(["👍", "🎉", "❤", "🔥"]))
+    report = cli(
+        "ingest", str(write(tmp_path / "reviews.csv", "review_id,rating,review\n" + rows + emoji)), "-p", "p", "--json"
+    )
+    assert (report["records_added"], report["duplicates"], report["near_duplicates"]) == (14, 0, 0)
+    anonymous = write(tmp_path / "anon.csv", "feedback\n" + "Love it\n" * 3 + "🙂\n🚀\n")
+    report = cli("ingest", str(anonymous), "-p", "p", "--json")
+    assert (report["records_added"], report["duplicates"]) == (5, 0)
+    again = cli("ingest", str(anonymous), "-p", "p", "--json")
+    assert (again["records_added"], again["records_unchanged"]) == (0, 5)
+
+
+def _near_duplicate_rows(customers: int) -> list[str]:
+    """Each customer says one thing twice, worded a little differently, and one other thing."""
+    rows = []
+    for c in range(customers):
+        rows.append(f"T{c}a,A{c},2026-03-01,Board {c}: the CSV export times out on big boards every time\n")
+        rows.append(f"T{c}b,A{c},2026-03-08,Board {c}: the CSV export times out on big boards every time!!\n")
+        rows.append(f"T{c}c,A{c},2026-03-09,Customer {c} would like dark mode in the mobile app\n")
+    return rows
+
+
+def _links(project: str) -> dict[str, str]:
+    from copilot.store import open_store
+
+    store = open_store()
+    return {r.id: r.metadata["near_dup_of"] for r in store.records(project) if "near_dup_of" in r.metadata}
+
+
+def test_rerun_of_a_file_with_near_duplicates_changes_nothing(tmp_path: Path) -> None:
+    from copilot.store import open_store
+
+    path = write(tmp_path / "tickets.csv", HEAD + "".join(_near_duplicate_rows(400)))
+    first = cli("ingest", str(path), "--project", "p", "--json")
+    assert first["near_duplicates"] == 400
+    generation = open_store().generation("p")
+    again = cli("ingest", str(path), "--project", "p", "--json")
+    assert (again["records_updated"], again["near_duplicates"], again["records_unchanged"]) == (0, 0, 1200)
+    assert open_store().generation("p") == generation
+    links = _links("p")
+    assert len(links) == 400 and not [a for a, b in links.items() if links.get(b) == a]
+
+
+def test_resume_after_a_crash_leaves_no_mutual_near_duplicate_links(tmp_path: Path) -> None:
+    rows = _near_duplicate_rows(300)
+    path = write(tmp_path / "tickets.csv", HEAD + "".join(rows[:451]))  # the crash came mid-file
+    cli("ingest", str(path), "--project", "p", "--json")
+    write(path, HEAD + "".join(rows))
+    report = cli("ingest", str(path), "--project", "p", "--json")
+    assert (report["records_added"], report["records_updated"]) == (449, 0)
+    links = _links("p")
+    assert len(links) == 300 and not [a for a, b in links.items() if links.get(b) == a]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,7 +50,7 @@ def themes(
             with spinner(err.is_terminal, f"{why} in {project!r} ..."):
                 model = discover_themes(store, project)
             err.print(
-                f"{why[0].upper() + why[1:]}: found {len(model.themes)} themes in "
+                f"{why[0].upper() + why[1:]}: found {len(model.topics)} topics in "
                 f"{model.discovered.get('records', 0):,} feedback records; saved with the project "
                 "(new records join them; --rediscover rebuilds them).",
                 highlight=False,
@@ -131,3 +132,34 @@ def _write(path: Path, spec: Any, doc: Any, markdown: str) -> None:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(writers[suffix](doc), encoding="utf-8")
+
+
+@app.command()
+@with_filters
+def export(
+    project: ProjectOpt,
+    filters: SearchFilter,
+    fmt: Annotated[str, typer.Option("--format", help="csv, xlsx or jsonl.")] = "csv",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="The file to write (default: standard output).")
+    ] = None,
+    themes_table: Annotated[bool, typer.Option("--themes", help="The themes and subthemes table instead.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every feedback record with its themes, polarity and metadata (or, with --themes, the themes table)."""
+    from copilot.analysis.export import export as run_export
+
+    with errors(as_json):
+        if fmt == "xlsx" and out_file is None:
+            raise CopilotError(ErrorCode.bad_input, "--format xlsx needs --out FILE.xlsx")
+        data = run_export(open_store(), project, fmt, themes=themes_table, filters=filters)
+        if out_file is not None:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            out_file.write_bytes(data)
+    if out_file is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    elif as_json:
+        emit_json({"written": str(out_file), "bytes": len(data), "format": fmt})
+    else:
+        err.print(f"Wrote {out_file} ({len(data):,} bytes)", highlight=False)

@@ -8,7 +8,7 @@ import functools
 import inspect
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,6 +16,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
 from copilot.errors import CopilotError, ErrorCode
 from copilot.store.filters import FILTER_FIELDS, FilterField, SearchFilter
@@ -23,7 +24,61 @@ from copilot.store.filters import FILTER_FIELDS, FilterField, SearchFilter
 if TYPE_CHECKING:
     from copilot.store.chroma import Store
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="PM Copilot: evidence-backed product drafts.")
+try:  # typer 0.2x carries its own copy of click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - older typer on click itself
+    from click.exceptions import ClickException  # type: ignore[assignment]
+
+
+class CopilotGroup(TyperGroup):
+    """Every command's outer edge. With --json, whatever goes wrong (a usage error, a bad COPILOT_* setting, a bug)
+    still prints exactly one JSON document; without it, a CopilotError raised outside a command's own handler is
+    one line on stderr instead of a traceback."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if "--json" not in argv:
+            try:
+                return super().main(argv, prog_name, complete_var, standalone_mode, windows_expand_args, **extra)
+            except CopilotError as exc:
+                err.print(f"[red]error:[/red] {exc.detail}", highlight=False)
+                sys.exit(1)
+        code = 0
+        try:
+            rv = super().main(argv, prog_name, complete_var, False, windows_expand_args, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except ClickException as exc:
+            code = _fail(CopilotError(ErrorCode.usage, exc.format_message()), exc.exit_code)
+        except typer.Abort:
+            code = 1
+        except CopilotError as exc:
+            code = _fail(exc, 1)
+        except Exception as exc:  # a bug: still one document, and the type and message to report it with
+            emit_json({"error_code": ErrorCode.internal.value, "detail": f"{type(exc).__name__}: {exc}"})
+            err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _fail(exc: CopilotError, code: int) -> int:
+    emit_json(exc.to_dict())
+    err.print(f"[red]error:[/red] {exc.detail}", highlight=False)
+    return code
+
+
+app = typer.Typer(
+    cls=CopilotGroup, no_args_is_help=True, add_completion=False, help="PM Copilot: evidence-backed product drafts."
+)
 records_app = typer.Typer(no_args_is_help=True, help="Look at single records.")
 app.add_typer(records_app, name="records")
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -32,6 +87,27 @@ err = Console(stderr=True, soft_wrap=True)
 ProjectOpt = Annotated[str, typer.Option("--project", "-p", help="Project (one collection per project).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")]
 ProviderOpt = Annotated[str | None, typer.Option(help="extractive (default), openai, local, or fake.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("pm-copilot")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown"
+        sys.stdout.write(f"pm-copilot {number}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", is_eager=True, callback=_version, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """PM Copilot: evidence-backed product drafts."""
 
 
 def emit_json(model: BaseModel | dict[str, Any]) -> None:

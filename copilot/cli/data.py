@@ -35,6 +35,9 @@ def ingest(
     date_col: Annotated[str | None, typer.Option(help="Date column.")] = None,
     segment_col: Annotated[str | None, typer.Option(help="Segment column.")] = None,
     plan_col: Annotated[str | None, typer.Option(help="Plan column.")] = None,
+    date_format: Annotated[
+        str | None, typer.Option(help="How dates like 03/04/2024 are written: day-first, month-first or %d/%m/%Y.")
+    ] = None,
     mapping: Annotated[Path | None, typer.Option(help="YAML column mapping (see README).")] = None,
     kind: Annotated[
         str | None, typer.Option(help="survey, ticket, review, nps, interview, note, feedback, research")
@@ -56,6 +59,7 @@ def ingest(
             date_col=date_col,
             segment_col=segment_col,
             plan_col=plan_col,
+            date_format=date_format,
         )
         text = mapping.read_text(encoding="utf-8") if mapping else None
         explicit = mapping_from_options(options, text, mapping or "mapping")

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import re
+
 from copilot.drafts.schema import DraftDocument
 from copilot.drafts.verify import Citation
 
+# What customer text could open in Markdown: emphasis, code, links and images ([ ... ]), tables, strikethrough,
+# math ($ on GitHub) and backslash escapes themselves. '<', '>' and '&' become entities instead, which every
+# dialect honours (not all honour a backslash before '<'), so no raw HTML, autolink or entity survives.
+# An underscore inside a word opens nothing (CommonMark), so 'survey_responses.csv' is left as it is.
+_MD_SPECIAL_RE = re.compile(r"[\\`*\[\]|~$&<>]|(?<![^\W_])_|_(?![^\W_])")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+# At the start of a line these open a heading, a list, a setext underline or a numbered list.
+_MD_BLOCK_START_RE = re.compile(r"[#+=-]|\d{1,9}[.)]")
+
+
+def _md_escape(m: re.Match[str]) -> str:
+    return _MD_ENTITIES.get(m.group(0), "\\" + m.group(0))
+
+
+def markdown_text(text: str) -> str:
+    """Customer text as one line of inert Markdown: it renders as the same words, and nothing in it becomes
+    markup, a link, an image or HTML. Whitespace, newlines included, collapses to single spaces, so the text
+    cannot start a new block either."""
+    text = _MD_SPECIAL_RE.sub(_md_escape, " ".join(text.split()))
+    if start := _MD_BLOCK_START_RE.match(text):
+        text = text[: start.end() - 1] + "\\" + text[start.end() - 1 :]
+    return text
+
 
 def quote(c: Citation) -> str:
-    return f"> “{' '.join(c.quote.split())}” — `{c.record_id}`"
+    return f"> “{markdown_text(c.quote)}” — `{c.record_id}`"
 
 
 def pct(x: float | None) -> str:

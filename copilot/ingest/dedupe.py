@@ -2,6 +2,9 @@
 
 Merging exact duplicates keeps mention counts honest; flagging near-duplicates lets later analysis count
 reach (distinct customers) apart from mentions without throwing away a customer's second wording.
+
+A near-duplicate points at a record that is not itself a near-duplicate (a root), and a record already stored
+unchanged keeps the link it has: comparing both ways on a rerun flipped links into mutual A-to-B, B-to-A pairs.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ class Deduper:
     def __init__(self, near_ratio: float) -> None:
         self.near_ratio = near_ratio
         self._fingerprints: dict[str, str] = {}
-        self._by_customer: dict[str, deque[tuple[str, str]]] = defaultdict(lambda: deque(maxlen=_PER_CUSTOMER))
+        # Per customer: (record id, comparable text, whether it is a root that others may point at).
+        self._by_customer: dict[str, deque[tuple[str, str, bool]]] = defaultdict(lambda: deque(maxlen=_PER_CUSTOMER))
 
     def prefetch(self, records: list[Record], store: Lookup) -> None:
         """Load what the store already holds for this batch's fingerprints and customers (reruns, other files)."""
@@ -37,9 +41,18 @@ class Deduper:
         for i in range(0, len(customers), 500):
             found = store.find({"customer_id": {"$in": customers[i : i + 500]}})
             for rid, text, meta in found:
-                seen = self._by_customer[str(meta["customer_id"])]
-                if all(rid != s for s, _ in seen):
-                    seen.append((rid, comparable(text)))
+                self._remember(str(meta["customer_id"]), rid, comparable(text), "near_dup_of" not in meta)
+
+    def _remember(self, customer: str, rid: str, text: str, root: bool) -> None:
+        seen = self._by_customer[customer]
+        if all(rid != s for s, _, _ in seen):
+            seen.append((rid, text, root))
+
+    def keep(self, record: Record, near_dup_of: str | None) -> None:
+        """A record stored unchanged: others may duplicate it, and it keeps its own link."""
+        self._fingerprints.setdefault(record.fingerprint, record.id)
+        if record.meta.customer_id:
+            self._remember(record.meta.customer_id, record.id, comparable(record.text), near_dup_of is None)
 
     def duplicate_of(self, record: Record) -> str | None:
         """The id this record exactly duplicates, or None (and remember it)."""
@@ -53,9 +66,12 @@ class Deduper:
         text = comparable(record.text)
         seen = self._by_customer[cust]
         match = next(
-            (rid for rid, other in seen if rid != record.id and fuzz.ratio(text, other, score_cutoff=self.near_ratio)),
+            (
+                rid
+                for rid, other, root in seen
+                if root and rid != record.id and fuzz.ratio(text, other, score_cutoff=self.near_ratio)
+            ),
             None,
         )
-        if all(rid != record.id for rid, _ in seen):
-            seen.append((record.id, text))
+        self._remember(cust, record.id, text, match is None)
         return match

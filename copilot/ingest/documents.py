@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from copilot.errors import CopilotError, ErrorCode
-from copilot.ingest.tabular import detect_encoding
+from copilot.ingest.textfile import decode_text
 
 DOCUMENT_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".pdf", ".html", ".htm"}
 
@@ -47,11 +47,6 @@ def _first_heading(text: str) -> str | None:
     return None
 
 
-def _read_text_file(path: Path) -> str:
-    raw = path.read_bytes()
-    return raw.decode(detect_encoding(raw[: 1 << 20]), errors="replace")
-
-
 def read_pdf(path: Path, name: str) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -74,8 +69,9 @@ def read_document(path: Path, name: str) -> Document:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return read_pdf(path, name)
-    text = _read_text_file(path)
+    text, decoding_notes = decode_text(path.read_bytes(), name)
     meta, body, warnings = _split_front_matter(text.lstrip("\ufeff"), name)
+    warnings = decoding_notes + warnings
     title = meta.get("title") if isinstance(meta.get("title"), str) else None
     if suffix in {".md", ".markdown"}:
         title = title or _first_heading(body)

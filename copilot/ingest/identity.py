@@ -19,8 +19,9 @@ def record_id(source: str, key: str) -> str:
 
 
 def comparable(text: str) -> str:
-    """Text as compared for duplicates: case, punctuation and spacing do not make two answers different."""
-    return _WS_RE.sub(" ", text.lower()).strip()
+    """Text as compared for duplicates: case, punctuation and spacing do not make two answers different. Text with
+    no word characters at all (an emoji-only answer) is compared as written, or every such answer would be ''."""
+    return _WS_RE.sub(" ", text.lower()).strip() or " ".join(text.split())
 
 
 def fingerprint(text: str, *context: str) -> str:

@@ -6,17 +6,18 @@ or given explicitly by flags or a YAML file. An explicit mapping always wins ove
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from copilot.errors import CopilotError, ErrorCode
+from copilot.ingest.checks import choose_date_format, demotion_note, values_fit
 from copilot.ingest.normalize import normalize_header
 from copilot.ingest.tabular import cell_text
-from copilot.ingest.values import BadValue, is_blank, parse_date, parse_nps, parse_number, parse_rating
+from copilot.ingest.values import BadValue, date_format_value, is_blank, parse_number
 
 META_ROLES = (
     "id",
@@ -56,6 +57,12 @@ class ColumnMapping(BaseModel):
     title: str | None = None
     kind: str | None = None
     ignore: list[str] = []
+    date_format: str | None = None  # day-first, month-first or a strptime pattern; detected per column when unset
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value: str | None) -> str | None:
+        return date_format_value(value) if value else None
 
     def named_columns(self) -> list[tuple[str, str]]:
         pairs = [("text", c) for c in self.text] + [("ignore", c) for c in self.ignore]
@@ -97,6 +104,7 @@ class MappingOptions(BaseModel):
     date_col: str | None = None
     segment_col: str | None = None
     plan_col: str | None = None
+    date_format: str | None = None
 
 
 def mapping_from_options(
@@ -116,6 +124,11 @@ def mapping_from_options(
             setattr(mapping, role, col)
     if options.text_col:
         mapping.text = list(options.text_col)
+    if options.date_format:
+        try:
+            mapping.date_format = date_format_value(options.date_format)
+        except ValueError as exc:
+            raise CopilotError(ErrorCode.bad_mapping, f"--date-format: {exc}") from exc
     return mapping
 
 
@@ -317,14 +330,6 @@ _NOT_TEXT_HINTS = (
     "browser",
 )
 
-_VALIDATORS: dict[str, Callable[[Any], Any]] = {
-    "nps": parse_nps,
-    "rating": parse_rating,
-    "mrr": parse_number,
-    "arr": parse_number,
-    "date": parse_date,
-}
-
 
 def header_role(header: str) -> str | None:
     h = normalize_header(header)
@@ -340,21 +345,6 @@ def header_role(header: str) -> str | None:
     if h.endswith(" id") and not any(w in h for w in ("customer", "account", "user", "respondent", "client")):
         return "id"
     return None
-
-
-def _values_fit(role: str, values: Sequence[Any]) -> bool:
-    check = _VALIDATORS.get(role)
-    filled = [v for v in values if not is_blank(v)]
-    if check is None or not filled:
-        return True
-    ok = 0
-    for v in filled:
-        try:
-            check(v)
-            ok += 1
-        except BadValue:
-            pass
-    return ok / len(filled) >= 0.8
 
 
 def _looks_like_text(header: str, values: Sequence[Any]) -> bool:
@@ -385,9 +375,15 @@ def _is_number(v: str) -> bool:
 
 
 def resolve_mapping(
-    name: str, columns: list[str], sample: list[dict[str, Any]], explicit: ColumnMapping | None
+    name: str,
+    columns: list[str],
+    sample: list[dict[str, Any]],
+    explicit: ColumnMapping | None,
+    notes: list[str] | None = None,
 ) -> ColumnMapping:
-    """The mapping for one table: explicit choices first, the rest detected from headers and sample values."""
+    """The mapping for one table: explicit choices first, the rest detected from headers and sample values.
+    `notes` receives what the report should say: columns set aside as text, and how dates were read."""
+    notes = notes if notes is not None else []
     explicit = explicit or ColumnMapping()
     missing = [(role, col) for role, col in explicit.named_columns() if col not in columns]
     if missing:
@@ -410,9 +406,12 @@ def resolve_mapping(
             not is_blank(v) for v in values
         ):
             continue  # not unique per row, so not a row key
-        if _values_fit(found, values):
+        fit = values_fit(found, values)
+        if fit.ok:
             setattr(mapping, found, col)
             taken.add(col)
+        elif found != "id":
+            notes.append(demotion_note(name, col, found, fit))
     if not mapping.text:
         mapping.text = [c for c in columns if c not in taken and _looks_like_text(c, [r.get(c) for r in sample])]
     if not mapping.text:
@@ -421,6 +420,8 @@ def resolve_mapping(
             f"{name}: found no free-text column; columns are: {', '.join(repr(c) for c in columns)}. "
             "Name one with --text-col COLUMN or a mapping file.",
         )
+    if mapping.date and not mapping.date_format:
+        mapping.date_format = choose_date_format(name, mapping.date, [r.get(mapping.date) for r in sample], notes)
     return mapping
 
 

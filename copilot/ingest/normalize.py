@@ -1,7 +1,12 @@
 """Text normalisation: Unicode NFC, HTML to text, hidden characters out, whitespace tidied.
 
-Zero-width, bidi-control, Unicode-tag and variation-selector-supplement characters are removed because they
-are a known way to hide instructions inside text that looks harmless to a person.
+Hidden characters are a known way to hide instructions inside text that looks harmless to a person, so every
+Unicode Default_Ignorable_Code_Point goes: zero-width characters and joiners, bidi controls, soft hyphens,
+Hangul fillers, Unicode tags ("ASCII smuggling") and all variation selectors, U+FE00-U+FE0F as well as the
+supplement, which can carry a whole message after an emoji. The set is the Unicode property itself, read through
+the `regex` module, so it follows the Unicode version rather than a list kept here. One cost, accepted: U+FE0F
+after an emoji only asks for colour presentation, so a "❤️" is stored as "❤", and ZWJ sequences such as
+"👩‍💻" fall apart into their emoji. HTML comments go too, with or without other markup.
 """
 
 from __future__ import annotations
@@ -9,27 +14,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import regex
 from inscriptis import get_text
 
-_HIDDEN_RANGES: tuple[tuple[int, int], ...] = (
-    (0x200B, 0x200F),  # zero-width space/joiners, LRM, RLM
-    (0x202A, 0x202E),  # bidi embeddings and overrides
-    (0x2060, 0x2064),  # word joiner, invisible operators
-    (0x2066, 0x2069),  # bidi isolates
-    (0xFEFF, 0xFEFF),  # zero-width no-break space / stray BOM
-    (0x061C, 0x061C),  # Arabic letter mark
-    (0x180E, 0x180E),  # Mongolian vowel separator
-    (0xE0000, 0xE007F),  # Unicode tags ("ASCII smuggling")
-    (0xE0100, 0xE01EF),  # variation selectors supplement (data smuggling in emoji)
-)
-_HIDDEN_TABLE: dict[int, None] = {cp: None for lo, hi in _HIDDEN_RANGES for cp in range(lo, hi + 1)}
 # Control characters other than tab and newline carry nothing a reader can see.
-_HIDDEN_TABLE.update({cp: None for cp in range(0x00, 0x20) if cp not in (0x09, 0x0A, 0x0D)})
-_HIDDEN_TABLE[0x7F] = None
-
-_HIDDEN_RE = re.compile(
-    "[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _HIDDEN_RANGES) + "\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
-)
+_HIDDEN_RE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
 _HTML_RE = re.compile(
     r"<\s*(?:p|br|div|span|b|i|em|strong|a|ul|ol|li|table|tr|td|h[1-6]|blockquote|pre)\b[^>]*>|&(?:[a-z]+|#\d+);", re.I
 )
@@ -42,8 +32,12 @@ def strip_hidden(text: str) -> tuple[str, int]:
     """Remove hidden characters; return the text and how many were removed."""
     if not _HIDDEN_RE.search(text):
         return text, 0
-    cleaned = text.translate(_HIDDEN_TABLE)
+    cleaned = _HIDDEN_RE.sub("", text)
     return cleaned, len(text) - len(cleaned)
+
+
+def _drop_comments(text: str) -> str:
+    return _COMMENT_RE.sub(" ", text) if "<!--" in text else text
 
 
 def looks_like_html(text: str) -> bool:
@@ -56,8 +50,12 @@ def html_to_text(text: str) -> str:
 
 def normalize_text(text: str, *, keep_newlines: bool = True) -> str:
     """Return the canonical form of a piece of customer text (what is stored, embedded and quoted)."""
+    # Hidden characters go before comments are looked for ('<\u200b!--' must not hide one) and again after HTML
+    # becomes text, since an entity such as '&#8203;' decodes to one; a decoded '&lt;!--' is a comment too.
+    text, _ = strip_hidden(text)
+    text = _drop_comments(text)
     if looks_like_html(text):
-        text = html_to_text(text)
+        text = _drop_comments(html_to_text(text))
     if _NEEDS_NFC_RE.search(text):
         text = unicodedata.normalize("NFC", text)
     text, _ = strip_hidden(text)

@@ -8,8 +8,11 @@ stays flat whatever the file size.
 
 from __future__ import annotations
 
+import errno
 import multiprocessing as mp
+import os
 import queue as queue_mod
+import stat
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -28,11 +31,12 @@ from copilot.store.chroma import ProjectWriter, Store
 from copilot.store.encoding import chunk_metadata, encode
 
 SUPPORTED = TABULAR_SUFFIXES | DOCUMENT_SUFFIXES
+_STORE_FAILURES = {ErrorCode.store_failed, ErrorCode.store_unreachable, ErrorCode.disk_full}
 Progress = Callable[[str, int], None]
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[SkippedRow]]:
-    """Files to read with their source names, and the files passed over while walking folders."""
+    """Files to read with their source names, and the entries passed over while walking folders, each with why."""
     found: list[tuple[Path, str]] = []
     passed_over: list[SkippedRow] = []
     for path in paths:
@@ -41,17 +45,44 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Skippe
         if path.is_file():
             found.append((path, path.name))
             continue
-        for f in sorted(p for p in path.rglob("*") if p.is_file()):
-            rel = f.relative_to(path)
-            if any(part.startswith(".") for part in rel.parts):
-                continue
-            if f.suffix.lower() in SUPPORTED:
-                found.append((f, rel.as_posix()))
+        for f in _walk(path):
+            rel = f.relative_to(path).as_posix()
+            why = _passed_over_because(f)
+            if why:
+                passed_over.append(SkippedRow(locator=rel, reason=why))
+            elif f.suffix.lower() in SUPPORTED:
+                found.append((f, rel))
             else:
                 passed_over.append(
-                    SkippedRow(locator=rel.as_posix(), reason=f"not a supported format ({f.suffix or 'no extension'})")
+                    SkippedRow(locator=rel, reason=f"not a supported format ({f.suffix or 'no extension'})")
                 )
     return found, passed_over
+
+
+def _walk(root: Path) -> list[Path]:
+    """Every entry under `root` but hidden ones, links to folders included (they are not followed)."""
+    entries: list[Path] = []
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        base = Path(folder)
+        entries += [base / d for d in dirs if (base / d).is_symlink()]
+        entries += [base / f for f in files if not f.startswith(".")]
+    return sorted(entries)
+
+
+def _passed_over_because(f: Path) -> str | None:
+    if f.is_symlink():
+        try:
+            target = f.stat()
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "a symbolic link loop; nothing to read"
+            return f"a broken symbolic link (its target {os.readlink(f)} does not exist)"
+        if stat.S_ISDIR(target.st_mode):
+            return "a symbolic link to a folder, not followed (pass the folder itself to read it)"
+    if not f.is_file():
+        return "not a regular file"
+    return None
 
 
 class _Writer:
@@ -63,6 +94,7 @@ class _Writer:
         self.report = report
         self.dedupe = Deduper(store.settings.near_duplicate_ratio)
         self.seen_ids: dict[str, str] = {}
+        self.stored = 0  # records whose writes the store acknowledged
 
     def write(self, batch: Batch) -> None:
         offsets: list[int] = []
@@ -79,16 +111,18 @@ class _Writer:
         stale: list[str] = []
         for i in kept:
             rec = batch.records[i]
+            old = existing.get(rec.id)
+            if old is not None and all(old.get(k) == getattr(rec, k) for k in ("content_hash", "fingerprint")):
+                # Unchanged: a rerun rewrites nothing, not even its near-duplicate link.
+                self.dedupe.keep(rec, old.get("near_dup_of"))
+                self.report.records_unchanged += 1
+                continue
             if self.dedupe.duplicate_of(rec) is not None:
                 self.report.duplicates += 1
                 continue
             rec.near_dup_of = self.dedupe.near_duplicate_of(rec)
             self.report.near_duplicates += rec.near_dup_of is not None
             meta = encode(rec)
-            old = existing.get(rec.id)
-            if old is not None and all(old.get(k) == meta.get(k) for k in ("content_hash", "near_dup_of")):
-                self.report.records_unchanged += 1
-                continue
             target = new if old is None else changed
             if old is None:
                 self.report.records_added += 1
@@ -106,6 +140,7 @@ class _Writer:
                     [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], vectors, upsert=upsert
                 )
                 self.report.chunks_stored += len(rows)
+                self.stored += len({r[2].get("record_id", r[0]) for r in rows})
 
     def _deduplicated(self, batch: Batch) -> list[int]:
         """Indexes of records to consider; the same key twice in one run is either a repeat or a collision."""
@@ -153,18 +188,27 @@ def ingest(
         batch_size=settings.ingest_batch,
         chunk_tokens=settings.chunk_tokens,
         embed=separate and settings.embeddings == "wordllama",
+        max_columns=settings.max_columns,
+        max_cell_chars=settings.max_cell_chars,
     )
-    with store.writer(project) as writer:
-        out = _Writer(store, writer, report)
-        for what, item in _events_from_process(job) if separate else read_events(job):
-            if what == "file":
-                report.files.append(item)
-            elif what == "batch":
-                out.write(item)
-            elif what == "progress" and progress:
-                progress(*item)
-            elif what == "notes":
-                _merge(report, item)
+    out: _Writer | None = None
+    try:
+        with store.writer(project) as writer:
+            out = _Writer(store, writer, report)
+            for what, item in _events_from_process(job) if separate else read_events(job):
+                if what == "file":
+                    report.files.append(item)
+                elif what == "batch":
+                    out.write(item)
+                elif what == "progress" and progress:
+                    progress(*item)
+                elif what == "notes":
+                    _merge(report, item)
+    except CopilotError as exc:
+        if exc.code in _STORE_FAILURES:
+            stored = out.stored if out is not None else 0
+            raise CopilotError(exc.code, f"{exc.detail}. This run had stored {stored} records before that") from exc
+        raise
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 

@@ -52,6 +52,8 @@ class ReadJob:
     batch_size: int
     chunk_tokens: int
     embed: bool = False
+    max_columns: int = 2000
+    max_cell_chars: int = 1_000_000
 
 
 Event = tuple[str, Any]  # ("file", name) | ("batch", Batch) | ("progress", (name, rows)) | ("notes", Notes)
@@ -73,6 +75,7 @@ def read_events(job: ReadJob) -> Iterator[Event]:
 
     for path, name in job.files:
         yield "file", name
+        read = 0
         try:
             source: Iterator[tuple[str, Any]] = (
                 _table_records(path, name, job, notes)
@@ -84,16 +87,22 @@ def read_events(job: ReadJob) -> Iterator[Event]:
                     yield what, item
                     continue
                 pending.append(item)
+                read += 1
                 if len(pending) >= job.batch_size:
                     yield "batch", batch()
                     pending.clear()
         except CopilotError as exc:
-            notes.skipped.append(SkippedRow(locator=name, reason=exc.detail))
-        except (OSError, UnicodeError, ValueError) as exc:
-            notes.skipped.append(SkippedRow(locator=name, reason=f"cannot read: {exc}"))
+            notes.skipped.append(SkippedRow(locator=name, reason=_kept(exc.detail, read)))
+        except Exception as exc:  # a corrupt file can make any parser raise anything; the other files go on
+            reason = f"cannot read: {type(exc).__name__}: {str(exc)[:300]}"
+            notes.skipped.append(SkippedRow(locator=name, reason=_kept(reason, read)))
     if pending:
         yield "batch", batch()
     yield "notes", notes
+
+
+def _kept(reason: str, read: int) -> str:
+    return f"{reason}; the {read} records read before it were kept" if read else reason
 
 
 def _warn(notes: Notes, messages: list[str]) -> None:
@@ -103,13 +112,23 @@ def _warn(notes: Notes, messages: list[str]) -> None:
 
 
 def _table_records(path: Path, name: str, job: ReadJob, notes: Notes) -> Iterator[tuple[str, Any]]:
-    for table in read_tables(path, name):
+    for table in read_tables(path, name, job.max_cell_chars, job.max_columns):
+        _warn(notes, table.notes)
         yield from _one_table(table, job, notes, hint=f"{path.parent.name}/{table.name}")
 
 
 def _one_table(table: Table, job: ReadJob, notes: Notes, hint: str) -> Iterator[tuple[str, Any]]:
-    rows: Iterator[Row | BadRow] = table.rows
+    if len(table.columns) > job.max_columns:
+        raise CopilotError(
+            ErrorCode.bad_input,
+            f"{table.name}: {len(table.columns):,} columns; the limit is {job.max_columns:,} "
+            "(COPILOT_MAX_COLUMNS): name the columns to keep in a smaller export",
+        )
+    rows: Iterator[Row | BadRow] = _within_limits(table.rows, job)
     head = list(islice(rows, _SAMPLE_ROWS))
+    if not head:
+        notes.warnings.append(SkippedRow(locator=table.name, reason="a header and no data rows; nothing to ingest"))
+        return
     sample = [r.values for r in head if isinstance(r, Row)]
     bad = [r for r in head if isinstance(r, BadRow)]
     if bad and not sample:  # the file's shape is wrong, not its text: say so, with rows
@@ -117,7 +136,9 @@ def _one_table(table: Table, job: ReadJob, notes: Notes, hint: str) -> Iterator[
         raise CopilotError(
             ErrorCode.bad_input, f"{table.name}: all of the first {len(head)} rows are malformed ({shown})"
         )
-    mapping = resolve_mapping(table.name, table.columns, sample, job.mapping)
+    mapping_notes: list[str] = []
+    mapping = resolve_mapping(table.name, table.columns, sample, job.mapping, mapping_notes)
+    _warn(notes, mapping_notes)
     key_column = mapping.id or _unique_column(mapping.customer_id, sample)
     kind = infer_kind(hint, mapping, job.kind or mapping.kind, document=False)
     builder = RecordBuilder(table.name.split("[", 1)[0], kind, mapping, key_column, notes.pii)
@@ -158,6 +179,25 @@ def _document_records(path: Path, name: str, job: ReadJob, notes: Notes) -> Iter
         return
     yield "record", record
     yield "progress", (name, 1)
+
+
+def _within_limits(rows: Iterator[Row | BadRow], job: ReadJob) -> Iterator[Row | BadRow]:
+    """Rows too wide or with too long a cell for the store are bad rows, checked before anything is built."""
+    for row in rows:
+        if isinstance(row, Row):
+            if len(row.values) > job.max_columns:
+                yield BadRow(
+                    row.locator, f"{len(row.values):,} fields; the limit is {job.max_columns:,} (COPILOT_MAX_COLUMNS)"
+                )
+                continue
+            longest = max((len(v) for v in row.values.values() if isinstance(v, str)), default=0)
+            if longest > job.max_cell_chars:
+                yield BadRow(
+                    row.locator,
+                    f"a cell is longer than {job.max_cell_chars:,} characters (COPILOT_MAX_CELL_CHARS); row skipped",
+                )
+                continue
+        yield row
 
 
 def _unique_column(column: str | None, sample: list[dict[str, Any]]) -> str | None:

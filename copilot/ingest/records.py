@@ -15,7 +15,7 @@ from copilot.ingest.mapping import ColumnMapping, header_role, is_pii_column
 from copilot.ingest.normalize import normalize_header, normalize_text
 from copilot.ingest.redact import redact
 from copilot.ingest.tabular import cell_text
-from copilot.ingest.values import BadValue, is_blank, parse_date, parse_nps, parse_number, parse_rating
+from copilot.ingest.values import BadValue, is_blank, parse_date, parse_money, parse_nps, parse_rating
 from copilot.models import KINDS, Kind, Record, RecordMeta
 
 _RESERVED = set(RecordMeta.model_fields) | {
@@ -111,6 +111,7 @@ class RecordBuilder:
         multi = len(mapping.text) > 1
         self.questions = {c: (c if multi or c.strip().endswith("?") else None) for c in mapping.text}
         self._mapped = {col for _, col in mapping.named_columns()}
+        self._occurrences: Counter[str] = Counter()
 
     def from_row(self, locator: str, values: dict[str, Any]) -> RowResult:
         out = RowResult()
@@ -159,13 +160,25 @@ class RecordBuilder:
 
     def _record(self, text: str, meta: RecordMeta, row_key: str | None) -> Record:
         meta_json = meta.model_dump_json(exclude={"locator"})
-        if meta.customer_id:
-            # Same customer, same words, same day: the same submission. Another day is a near-duplicate instead.
-            fp = fingerprint(text, meta.customer_id, meta.question or "", str(meta.date or ""))
-        else:  # anonymous: only a whole identical row is a duplicate
-            fp = fingerprint(text, meta.model_dump_json(exclude={"locator", "source"}))
+        fp = self._fingerprint(text, meta, row_key)
         rid = record_id(self.source, row_key if row_key is not None else "content:" + fp)
         return Record(id=rid, text=text, meta=meta, content_hash=content_hash(text, meta_json), fingerprint=fp)
+
+    def _fingerprint(self, text: str, meta: RecordMeta, row_key: str | None) -> str:
+        """Only the same customer saying the same thing is a duplicate. Without a customer, rows with their own
+        ids are distinct unless the id repeats, and identical rows without ids are counted apart by occurrence:
+        ten five-star 'Great app' reviews are ten customers as far as anyone can tell."""
+        if meta.customer_id:
+            # Same customer, same words, same day: the same submission. Another day is a near-duplicate instead.
+            return fingerprint(text, meta.customer_id, meta.question or "", str(meta.date or ""))
+        if row_key is not None and row_key != "document":
+            return fingerprint(text, "key", row_key)
+        fp = fingerprint(text, meta.model_dump_json(exclude={"locator", "source"}))
+        if row_key == "document":
+            return fp
+        self._occurrences[fp] += 1
+        n = self._occurrences[fp]
+        return fp if n == 1 else fingerprint(fp, f"occurrence {n}")
 
     def _meta(self, locator: str, values: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
         m = self.mapping
@@ -184,13 +197,13 @@ class RecordBuilder:
         # would corrupt the counts, and they are not where people write personal data.
         for role in ("segment", "plan", "role", "company_size"):
             take(role, lambda v: normalize_text(cell_text(v), keep_newlines=False)[:200])
-        take("mrr", parse_number)
+        take("mrr", parse_money)
         take("rating", parse_rating)
         take("nps", parse_nps)
-        take("date", parse_date)
+        take("date", lambda v: parse_date(v, m.date_format))
         if m.arr and "mrr" not in out and not is_blank(values.get(m.arr)):
             try:
-                out["mrr"] = round(parse_number(values[m.arr]) / 12.0, 2)
+                out["mrr"] = round(parse_money(values[m.arr]) / 12.0, 2)
             except BadValue as exc:
                 warnings.append(f"{locator}: column {m.arr!r}: {exc}; value left out, row kept")
         cust = _customer(values.get(m.customer_id)) if m.customer_id else None

@@ -6,26 +6,22 @@ locator and why it cannot be read), so one malformed row never stops the rows af
 
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime as dt
 import json
-import sys
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import charset_normalizer
+from typing import IO, Any
 
 from copilot.errors import CopilotError, ErrorCode
+from copilot.ingest.csvrows import CsvRecords
+from copilot.ingest.csvrows import Record as CsvRecord
+from copilot.ingest.textfile import check_not_binary, choose_decoding
 
 TABULAR_SUFFIXES = {".csv", ".tsv", ".tab", ".xlsx", ".xlsm", ".json", ".jsonl", ".ndjson"}
 _SAMPLE_BYTES = 1 << 20
 _SUBHEADER_WORDS = {"response", "open-ended response", "open ended response", "other (please specify)"}
-
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 @dataclass
@@ -47,26 +43,7 @@ class Table:
     name: str
     columns: list[str]
     rows: Iterator[Row | BadRow]
-
-
-def detect_encoding(sample: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16 (with or without BOM), else charset-normalizer's best guess."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4:
-        return "utf-16-le"
-    if len(sample) >= 4 and sample[0::2].count(0) > len(sample) // 4:
-        return "utf-16-be"
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3 and len(sample) == _SAMPLE_BYTES:
-            return "utf-8"  # the sample ends mid-character
-    best = charset_normalizer.from_bytes(sample).best()
-    return best.encoding if best is not None else "latin-1"
+    notes: list[str] = field(default_factory=list)  # warnings about the whole table (a guessed encoding)
 
 
 def _detect_delimiter(first_line: str, suffix: str) -> str:
@@ -115,62 +92,66 @@ def _is_qualtrics_import_row(cells: list[Any]) -> bool:
     return bool(filled) and sum(c.startswith('{"ImportId"') for c in filled) / len(filled) >= 0.5
 
 
-def read_csv(path: Path, name: str) -> Table:
+def read_csv(path: Path, name: str, cell_limit: int = 1_000_000) -> Table:
     with path.open("rb") as raw:
         sample = raw.read(_SAMPLE_BYTES)
     if not sample.strip():
         raise CopilotError(ErrorCode.bad_input, f"{name}: the file is empty")
-    encoding = detect_encoding(sample)
-    text_sample = sample.decode(encoding, errors="replace")
+    check_not_binary(sample, name)
+    decoding = choose_decoding(sample, name, full=len(sample) < _SAMPLE_BYTES)
+    text_sample = sample.decode(decoding.encoding, errors="replace")
     delimiter = _detect_delimiter(text_sample.lstrip("\ufeff").split("\n", 1)[0], path.suffix.lower())
-
-    fh = path.open("r", encoding=encoding, errors="replace", newline="")
-    reader = csv.reader(fh, delimiter=delimiter, strict=True)
+    # Lines are decoded one by one where the encoding allows it; a file with lone CRs needs the text layer.
+    text_mode = not decoding.per_line or (b"\r" in sample and b"\n" not in sample)
+    fh: IO[Any] = (
+        path.open("r", encoding=decoding.encoding, errors="replace", newline="") if text_mode else path.open("rb")
+    )
+    records = CsvRecords(fh, decoding, delimiter, cell_limit)
     try:
-        header_raw = next(reader)
-    except (StopIteration, csv.Error) as exc:
+        header_rec = next(records)
+    except StopIteration:
         fh.close()
-        raise CopilotError(ErrorCode.bad_input, f"{name}: cannot read a header row ({exc})") from exc
-    pending: list[tuple[int, list[str]]] = []
+        raise CopilotError(ErrorCode.bad_input, f"{name}: cannot read a header row") from None
+    if header_rec.cells is None:
+        fh.close()
+        raise CopilotError(ErrorCode.bad_input, f"{name}: cannot read a header row ({header_rec.problem})")
+    header_raw: list[Any] = header_rec.cells
+    pending: list[CsvRecord] = []
     for _ in range(2):  # look at up to two more header-ish rows
-        try:
-            line_before = reader.line_num
-            nxt = next(reader)
-        except StopIteration:
+        nxt = next(records, None)
+        if nxt is None:
             break
-        except csv.Error:
+        if nxt.cells is None or nxt.problem:
+            pending.append(nxt)
             break
-        if _is_subheader(nxt):
-            header_raw = _merge_subheader(header_raw, nxt)
-        elif _is_qualtrics_import_row(nxt):
+        if _is_subheader(nxt.cells):
+            header_raw = _merge_subheader(header_raw, nxt.cells)
+        elif _is_qualtrics_import_row(nxt.cells):
             continue  # Qualtrics' import-id row carries no data
-        elif pending == [] and len(nxt) == len(header_raw) and _is_qualtrics_question_row(header_raw, nxt):
-            header_raw = nxt
+        elif pending == [] and len(nxt.cells) == len(header_raw) and _is_qualtrics_question_row(header_raw, nxt.cells):
+            header_raw = nxt.cells
         else:
-            pending.append((line_before + 1, nxt))
+            pending.append(nxt)
             break
     columns = _unique_headers(header_raw)
+    records.columns = len(columns)
 
     def rows() -> Iterator[Row | BadRow]:
         try:
-            for line, cells in pending:
-                yield _csv_row(name, line, cells, columns)
-            while True:
-                start = reader.line_num + 1
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    yield BadRow(f"{name}:{start}", f"malformed CSV ({exc})")
-                    continue
-                if not cells or all(not c.strip() for c in cells):
-                    continue
-                yield _csv_row(name, start, cells, columns)
+            for rec in _chain_records(pending, records):
+                if rec.cells is None or rec.problem:
+                    yield BadRow(f"{name}:{rec.line}", rec.problem or "malformed CSV")
+                elif rec.cells and any(c.strip() for c in rec.cells):
+                    yield _csv_row(name, rec.line, rec.cells, columns)
         finally:
             fh.close()
 
-    return Table(name=name, columns=columns, rows=rows())
+    return Table(name=name, columns=columns, rows=rows(), notes=[decoding.guess] if decoding.guess else [])
+
+
+def _chain_records(first: list[CsvRecord], rest: Iterator[CsvRecord]) -> Iterator[CsvRecord]:
+    yield from first
+    yield from rest
 
 
 def _is_qualtrics_question_row(header: list[str], row: list[str]) -> bool:
@@ -233,68 +214,88 @@ def _xlsx_rows(
         yield Row(f"{label}:{i}", dict(zip(columns, values, strict=True)))
 
 
-def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def _flatten(obj: dict[str, Any]) -> dict[str, Any]:
+    """Nested objects as dotted keys, in order and without recursion: a deep object costs a loop, not the stack."""
     out: dict[str, Any] = {}
-    for k, v in obj.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(_flatten(v, key + "."))
-        elif isinstance(v, list):
-            out[key] = ", ".join(str(x) for x in v if x is not None and not isinstance(x, dict | list))
+    stack: list[tuple[str, Iterator[tuple[Any, Any]]]] = [("", iter(obj.items()))]
+    while stack:
+        prefix, items = stack[-1]
+        for k, v in items:
+            key = f"{prefix}{k}"
+            if isinstance(v, dict):
+                stack.append((key + ".", iter(v.items())))
+                break
+            if isinstance(v, list):
+                out[key] = ", ".join(str(x) for x in v if x is not None and not isinstance(x, dict | list))
+            else:
+                out[key] = v
         else:
-            out[key] = v
+            stack.pop()
     return out
 
 
-def _json_table(name: str, items: Iterator[tuple[str, Any]], sample_size: int = 500) -> Table:
+_TOO_DEEP = "nested too deeply to read (thousands of levels of JSON arrays or objects)"
+
+
+def _json_table(name: str, items: Iterator[tuple[str, Any]], max_keys: int, sample_size: int = 500) -> Table:
     """Columns from the first `sample_size` objects; later objects may add keys (kept as extra metadata)."""
+
+    def row(locator: str, obj: Any) -> Row | BadRow:
+        if isinstance(obj, BadRow):
+            return obj
+        if not isinstance(obj, dict):
+            return BadRow(locator, f"expected a JSON object, found {type(obj).__name__}")
+        flat = _flatten(obj)
+        if len(flat) > max_keys:  # one wide object must not make the whole table too wide
+            return BadRow(locator, f"{len(flat):,} fields; the limit is {max_keys:,} (COPILOT_MAX_COLUMNS)")
+        return Row(locator, flat)
+
     buffered: list[Row | BadRow] = []
     columns: dict[str, None] = {}
     for locator, obj in items:
-        if isinstance(obj, BadRow):
-            buffered.append(obj)
-        elif not isinstance(obj, dict):
-            buffered.append(BadRow(locator, f"expected a JSON object, found {type(obj).__name__}"))
-        else:
-            flat = _flatten(obj)
-            columns.update(dict.fromkeys(flat))
-            buffered.append(Row(locator, flat))
+        buffered.append(row(locator, obj))
+        if isinstance(buffered[-1], Row):
+            columns.update(dict.fromkeys(buffered[-1].values))
         if len(buffered) >= sample_size:
             break
 
     def rows() -> Iterator[Row | BadRow]:
         yield from buffered
         for locator, obj in items:
-            if isinstance(obj, BadRow):
-                yield obj
-            elif not isinstance(obj, dict):
-                yield BadRow(locator, f"expected a JSON object, found {type(obj).__name__}")
-            else:
-                yield Row(locator, _flatten(obj))
+            yield row(locator, obj)
 
     return Table(name=name, columns=list(columns), rows=rows())
 
 
-def read_jsonl(path: Path, name: str) -> Table:
+def read_jsonl(path: Path, name: str, max_keys: int = 2000) -> Table:
     def items() -> Iterator[tuple[str, Any]]:
         with path.open("rb") as fh:
             for n, raw in enumerate(fh, start=1):
-                line = raw.decode("utf-8-sig" if n == 1 else "utf-8", errors="replace").strip()
+                where = f"{name}:{n}"
+                try:
+                    line = raw.decode("utf-8-sig" if n == 1 else "utf-8").strip()
+                except UnicodeDecodeError as exc:
+                    yield where, BadRow(where, f"bytes that are not valid UTF-8 (0x{raw[exc.start]:02x}); row skipped")
+                    continue
                 if not line:
                     continue
                 try:
-                    yield f"{name}:{n}", json.loads(line)
+                    yield where, json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield f"{name}:{n}", BadRow(f"{name}:{n}", f"invalid JSON ({exc.msg} at column {exc.colno})")
+                    yield where, BadRow(where, f"invalid JSON ({exc.msg} at column {exc.colno})")
+                except RecursionError:
+                    yield where, BadRow(where, _TOO_DEEP)
 
-    return _json_table(name, items())
+    return _json_table(name, items(), max_keys)
 
 
-def read_json(path: Path, name: str) -> Table:
+def read_json(path: Path, name: str, max_keys: int = 2000) -> Table:
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CopilotError(ErrorCode.bad_input, f"{name}: not valid JSON ({exc})") from exc
+    except RecursionError:
+        raise CopilotError(ErrorCode.bad_input, f"{name}: {_TOO_DEEP}") from None
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v[:50])]
         if len(lists) != 1:
@@ -307,19 +308,19 @@ def read_json(path: Path, name: str) -> Table:
         raise CopilotError(
             ErrorCode.bad_input, f"{name}: expected a JSON array of objects, found {type(data).__name__}"
         )
-    return _json_table(name, ((f"{name}[{i}]", obj) for i, obj in enumerate(data)))
+    return _json_table(name, ((f"{name}[{i}]", obj) for i, obj in enumerate(data)), max_keys)
 
 
-def read_tables(path: Path, name: str) -> list[Table]:
+def read_tables(path: Path, name: str, cell_limit: int = 1_000_000, max_columns: int = 2000) -> list[Table]:
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv", ".tab"}:
-        return [read_csv(path, name)]
+        return [read_csv(path, name, cell_limit)]
     if suffix in {".xlsx", ".xlsm"}:
         return read_xlsx(path, name)
     if suffix in {".jsonl", ".ndjson"}:
-        return [read_jsonl(path, name)]
+        return [read_jsonl(path, name, max_columns)]
     if suffix == ".json":
-        return [read_json(path, name)]
+        return [read_json(path, name, max_columns)]
     raise CopilotError(ErrorCode.bad_input, f"{name}: not a table format")
 
 

@@ -1,25 +1,28 @@
 """Chroma, embedded (`PersistentClient`) by default or a server (`HttpClient`) with COPILOT_CHROMA_URL.
 
 One collection per project. A collection records the embedding model it holds, and mixing models is refused.
-Embedded Chroma is thread-safe but not process-safe, so writers to one directory take a file lock.
+Embedded Chroma is thread-safe but not process-safe, so writers to one directory take a file lock, and readers
+reopen the directory when another process has changed a project (see `store/embedded.py`). Store failures are
+named for what they are: a server that went away, a full disk, or another failure of the store.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlparse
 
-import chromadb
 from chromadb.api.models.Collection import Collection
 from filelock import FileLock, Timeout
 
 from copilot.config import Settings
 from copilot.errors import CopilotError, ErrorCode
 from copilot.models import ProjectStats, RecordPublic
+from copilot.store.clients import Embedded, is_store_exception, server_client, store_error
 from copilot.store.embeddings import Embedder
 from copilot.store.encoding import is_first_chunk, public_metadata, record_of
 
@@ -38,23 +41,27 @@ def check_project(name: str) -> str:
     return name
 
 
-def _client(settings: Settings) -> Any:
-    chroma_settings = chromadb.Settings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if not url.hostname:
-            raise CopilotError(ErrorCode.config, f"COPILOT_CHROMA_URL {settings.chroma_url!r} is not a URL")
-        ssl = url.scheme == "https"
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname, port=url.port or (443 if ssl else 8000), ssl=ssl, settings=chroma_settings
-            )
-        except Exception as exc:  # chromadb raises several types for an unreachable server
-            raise CopilotError(
-                ErrorCode.store_unreachable, f"cannot reach the Chroma server at {settings.chroma_url}: {exc}"
-            ) from exc
-    settings.chroma_path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+def _call(action: str) -> Callable[[Any], Any]:
+    """Run a Store method (or generator) inside `Store.using(action)`."""
+
+    def decorate(fn: Any) -> Any:
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def generator(self: Store, *args: Any, **kwargs: Any) -> Any:
+                with self.using(action):
+                    yield from fn(self, *args, **kwargs)
+
+            return generator
+
+        @functools.wraps(fn)
+        def call(self: Store, *args: Any, **kwargs: Any) -> Any:
+            with self.using(action):
+                return fn(self, *args, **kwargs)
+
+        return call
+
+    return decorate
 
 
 class Store:
@@ -63,8 +70,28 @@ class Store:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.client = _client(settings)
+        self._embedded = None if settings.chroma_url else Embedded.get(settings.chroma_path)
+        self._server = server_client(settings) if settings.chroma_url else None
         self._lock_path = settings.data_dir / "chroma.write.lock"
+
+    @property
+    def client(self) -> Any:
+        return self._embedded.client if self._embedded is not None else self._server
+
+    @contextmanager
+    def using(self, action: str) -> Iterator[None]:
+        """Around every store call: the embedded client is not reopened under it, and a failure of the store
+        becomes an error that names its cause."""
+        try:
+            if self._embedded is None:
+                yield
+            else:
+                with self._embedded.using():
+                    yield
+        except Exception as exc:
+            if isinstance(exc, CopilotError) or not is_store_exception(exc):
+                raise
+            raise store_error(exc, self.location, action, None if self._embedded else self.settings.chroma_url) from exc
 
     @property
     def location(self) -> str:
@@ -80,15 +107,10 @@ class Store:
                 metadata={"embedding_model": self.embedder.name, "copilot_generation": 0},
             )
         else:
-            try:
-                col = self.client.get_collection(name, embedding_function=None)
-            except Exception as exc:  # NotFoundError in embedded mode, a ValueError/HTTP error from a server
-                if "does not exist" in str(exc) or "not found" in str(exc).lower():
-                    raise CopilotError(
-                        ErrorCode.not_found,
-                        f"project {project!r} does not exist in {self.location}; ingest into it first",
-                    ) from exc
-                raise
+            col = self._get_collection(project, name)
+            generation = int((col.metadata or {}).get("copilot_generation", 0))
+            if self._embedded is not None and self._embedded.saw(str(col.id), generation):
+                col = self._get_collection(project, name)  # another process wrote: read it through a fresh client
         stored = (col.metadata or {}).get("embedding_model")
         if stored and stored != self.embedder.name:
             raise CopilotError(
@@ -99,10 +121,23 @@ class Store:
             )
         return col
 
+    def _get_collection(self, project: str, name: str) -> Collection:
+        try:
+            return self.client.get_collection(name, embedding_function=None)
+        except Exception as exc:  # NotFoundError in embedded mode, a ValueError/HTTP error from a server
+            if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                raise CopilotError(
+                    ErrorCode.not_found,
+                    f"project {project!r} does not exist; ingest into it first",
+                ) from exc
+            raise
+
+    @_call("listing projects")
     def projects(self) -> list[str]:
         names = [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
         return sorted(n[len(COLLECTION_PREFIX) :] for n in names if n.startswith(COLLECTION_PREFIX) and "." not in n)
 
+    @_call("deleting a project")
     def delete_project(self, project: str) -> None:
         self._collection(project)
         with self._write_lock():
@@ -112,19 +147,23 @@ class Store:
             }:
                 self.client.delete_collection(self._themes_name(project))
 
+    @_call("reading a project")
     def generation(self, project: str) -> tuple[str, int]:
         """(collection id, generation): changes whenever an ingest changed the project."""
         col = self._collection(project)
         return str(col.id), int((col.metadata or {}).get("copilot_generation", 0))
 
+    @_call("reading a project")
     def require(self, project: str) -> None:
         """Raise not_found (with what to do) unless the project exists."""
         self._collection(project)
 
+    @_call("reading a project")
     def count(self, project: str) -> int:
         """Chunks stored in the project."""
         return int(self._collection(project).count())
 
+    @_call("searching")
     def query(
         self, project: str, vectors: Any, n: int, where: dict[str, Any] | None = None
     ) -> tuple[list[str], list[float]]:
@@ -132,6 +171,7 @@ class Store:
         res = self._collection(project).query(query_embeddings=vectors, n_results=n, where=where, include=["distances"])
         return list(res["ids"][0]), [float(d) for d in (res["distances"] or [[]])[0]]
 
+    @_call("reading records")
     def get_chunks(
         self, project: str, ids: list[str], *, embeddings: bool = False
     ) -> dict[str, tuple[str, dict[str, Any], Any]]:
@@ -150,6 +190,7 @@ class Store:
     def _themes_name(project: str) -> str:
         return f"{COLLECTION_PREFIX}{check_project(project)}.themes"
 
+    @_call("saving themes")
     def save_theme_model(self, project: str, centers: Any, micro_meta: list[dict[str, Any]], description: str) -> None:
         """Replace the project's theme model (centres are unit vectors in the analysis embedding space)."""
         import numpy as np
@@ -172,6 +213,7 @@ class Store:
                 sl = slice(i, i + self.client.get_max_batch_size())
                 col.add(ids=ids[sl], embeddings=vectors[sl], metadatas=metas[sl], documents=docs[sl])
 
+    @_call("reading themes")
     def load_theme_model(self, project: str) -> tuple[Any, list[dict[str, Any]], str] | None:
         """(centres, per-centre metadata, description) or None when themes were never discovered."""
         import numpy as np
@@ -211,15 +253,19 @@ class Store:
 
     @contextmanager
     def writer(self, project: str) -> Iterator[ProjectWriter]:
-        with self._write_lock():
+        """Write to a project; a failure inside is reported as itself, not as whatever the clean-up then hit."""
+        with self._write_lock(), self.using("writing to the store"):
             w = ProjectWriter(self, self._collection(project, create=True))
             try:
                 yield w
-            finally:
-                w.close()
+            except BaseException:
+                w.close(quiet=True)
+                raise
+            w.close()
 
     # ---- reads -------------------------------------------------------------------------------------------
 
+    @_call("reading records")
     def iter_chunks(
         self, project: str, include: list[Any], where: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
@@ -254,6 +300,7 @@ class Store:
                 text = "".join(d for _, d in sorted(parts.pop(rid)))
                 yield RecordPublic(id=rid, text=text, metadata=public_metadata(first.pop(rid), rid))
 
+    @_call("reading records")
     def get_records(self, project: str, record_ids: list[str]) -> dict[str, RecordPublic]:
         """Several records at once (one store call for single-chunk records), by id; unknown ids are left out."""
         if not record_ids:
@@ -267,6 +314,7 @@ class Store:
                 out[rid] = RecordPublic(id=rid, text=doc, metadata=public_metadata(dict(meta), rid))
         return out
 
+    @_call("reading a record")
     def get_record(self, project: str, record_id: str) -> RecordPublic:
         col = self._collection(project)
         first: Any = col.get(ids=[record_id], include=["documents", "metadatas"])
@@ -281,6 +329,7 @@ class Store:
             text += "".join(doc for _, doc in parts)
         return RecordPublic(id=record_id, text=text, metadata=public_metadata(meta, record_id))
 
+    @_call("reading a project")
     def stats(self, project: str) -> ProjectStats:
         col = self._collection(project)
         by: dict[str, Counter[str]] = {k: Counter() for k in ("source", "kind", "segment", "plan")}
@@ -346,20 +395,26 @@ class ProjectWriter:
             vectors = self.store.embedder.embed(texts)
         self.changed = True
         write: Any = self.collection.upsert if upsert else self.collection.add
-        try:
-            for i in range(0, len(ids), self._max_batch):
-                sl = slice(i, i + self._max_batch)
-                write(ids=ids[sl], embeddings=vectors[sl], documents=texts[sl], metadatas=metadatas[sl])
-        except Exception as exc:
-            raise CopilotError(ErrorCode.store_failed, f"writing to {self.store.location} failed: {exc}") from exc
+        for i in range(0, len(ids), self._max_batch):
+            sl = slice(i, i + self._max_batch)
+            write(ids=ids[sl], embeddings=vectors[sl], documents=texts[sl], metadatas=metadatas[sl])
 
     def delete(self, ids: list[str]) -> None:
         if ids:
             self.collection.delete(ids=ids)
             self.changed = True
 
-    def close(self) -> None:
-        if self.changed:
-            meta = dict(self.collection.metadata or {})
-            meta["copilot_generation"] = int(meta.get("copilot_generation", 0)) + 1
+    def close(self, *, quiet: bool = False) -> None:
+        """Bump the generation when anything changed, so readers elsewhere know; `quiet` after a failure, when an
+        error here must not hide the one being raised."""
+        if not self.changed:
+            return
+        meta = dict(self.collection.metadata or {})
+        meta["copilot_generation"] = int(meta.get("copilot_generation", 0)) + 1
+        if self.store._embedded is not None:
+            self.store._embedded.wrote(str(self.collection.id), meta["copilot_generation"])
+        try:
             self.collection.modify(metadata=meta)
+        except Exception:
+            if not quiet:
+                raise

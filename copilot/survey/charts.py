@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import textwrap
+from collections.abc import Callable
+from typing import ParamSpec
 
 import matplotlib
 
@@ -14,6 +18,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from copilot.survey.schema import SurveyTheme  # noqa: E402
 
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
 INK, ACCENT, NEG, POS, GRID = "#1f2933", "#2f6fdf", "#d64545", "#3a9d5d", "#d9dee4"
 plt.rcParams.update(
     {
@@ -24,10 +30,27 @@ plt.rcParams.update(
         "xtick.color": INK,
         "ytick.color": INK,
         "svg.fonttype": "none",
+        # Labels are customer text (theme words, --by values): a '$' must print as a '$', not start mathtext.
+        "text.parse_math": False,
         "axes.spines.top": False,
         "axes.spines.right": False,
     }
 )
+
+
+def _optional(draw: Callable[P, str | None]) -> Callable[P, str | None]:
+    """A chart that cannot be drawn is left out, with a warning: one odd cell must never cost the whole report."""
+
+    @functools.wraps(draw)
+    def run(*args: P.args, **kwargs: P.kwargs) -> str | None:
+        try:
+            return draw(*args, **kwargs)
+        except Exception as exc:  # matplotlib raises many types (ValueError, RuntimeError, ParseException...)
+            plt.close("all")
+            log.warning("chart %s left out of the report: %s", draw.__name__, exc)
+            return None
+
+    return run
 
 
 def _label(text: str, width: int = 34) -> str:
@@ -42,7 +65,8 @@ def _svg(fig: Figure, title: str) -> str:
     return svg[svg.index("<svg") :]  # inline: no XML prolog inside HTML
 
 
-def reach_chart(themes: list[SurveyTheme]) -> str:
+@_optional
+def reach_chart(themes: list[SurveyTheme]) -> str | None:
     """Themes ranked by reach: bars of their share of responses with the 95% interval."""
     themes = themes[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(themes) + 0.9))
@@ -63,7 +87,8 @@ def reach_chart(themes: list[SurveyTheme]) -> str:
     return _svg(fig, "Themes by reach")
 
 
-def sentiment_chart(themes: list[SurveyTheme]) -> str:
+@_optional
+def sentiment_chart(themes: list[SurveyTheme]) -> str | None:
     """Share of negative responses per theme, and mean sentiment as a marker on a second scale."""
     themes = themes[::-1]
     fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(themes) + 0.9))
@@ -84,6 +109,7 @@ def sentiment_chart(themes: list[SurveyTheme]) -> str:
     return _svg(fig, "Sentiment by theme")
 
 
+@_optional
 def trend_chart(themes: list[SurveyTheme], top: int = 5) -> str | None:
     """Monthly share of the largest themes; None when the responses carry no dates."""
     shown = [t for t in themes[:top] if len(t.monthly) >= 2]
@@ -106,6 +132,7 @@ def trend_chart(themes: list[SurveyTheme], top: int = 5) -> str | None:
     return _svg(fig, "Trend over time")
 
 
+@_optional
 def segment_heatmap(themes: list[SurveyTheme], by: str) -> str | None:
     """Lift of each theme in each value of the --by column: above 1, the theme is over-represented there."""
     values = sorted({c.value for t in themes for c in t.by_segment})

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from copilot.analysis.feedback import load_feedback
-from copilot.analysis.schema import ThemePublic, ThemesReport, UnclusteredPublic
+from copilot.analysis.schema import ThemePublic, ThemesReport
 from copilot.analysis.themes import analyze, discover_themes, has_themes
 from copilot.config import Settings
 from copilot.drafts.narrate import Narrated, Narrator, RepairBudget, Request
@@ -160,15 +160,10 @@ class Run:
             fs = load_feedback(self.store, self.state.project)
             counts = Counter(str(m.get("question") or "") for m in fs.metas)
             del fs  # analyze loads its own copy: two at once would double the peak memory
-            found = has_themes(self.store, self.state.project)
             sections = {}
             for q in sorted(counts) if len(counts) > 1 or "" not in counts else [""]:
                 filters = SearchFilter(question=[q]) if q else None
-                sections[q] = (
-                    analyze(self.store, self.state.project, filters=filters)
-                    if found
-                    else _empty(self.state.project, counts[q] if q else sum(counts.values()))
-                )
+                sections[q] = analyze(self.store, self.state.project, filters=filters)
             self.state.sections = sections
             self.save()
         return self.state.sections
@@ -317,17 +312,6 @@ class Run:
             by_segment=cells,
             quotes=list({(c.record_id, c.quote): c for c in quotes + narrative.citations}.values()),
         )
-
-
-def _empty(project: str, records: int) -> ThemesReport:
-    """A section with too little text to find themes in: every response is unclustered."""
-    return ThemesReport(
-        project=project,
-        records=records,
-        themes=[],
-        unclustered=UnclusteredPublic(record_ids=[], mentions=records, share=1.0 if records else 0.0),
-        method={},
-    )
 
 
 def _rows_estimate(path: Path) -> int | None:

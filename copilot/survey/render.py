@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from copilot.drafts.render import markdown_text
 from copilot.errors import CopilotError, ErrorCode
 from copilot.survey import charts
 from copilot.survey.schema import SurveyReport
@@ -39,21 +40,24 @@ def html(report: SurveyReport) -> str:
 
 
 def markdown(report: SurveyReport) -> str:
+    """The report in Markdown. Everything that came from the file or a model goes through markdown_text: a
+    viewer must show a customer's '<svg onload=...>' or '![x](https://...)' as text, never run or fetch it."""
+    md = markdown_text
     lines = [
-        f"# {report.title}",
+        f"# {md(report.title)}",
         "",
-        f"{report.records:,} responses from {report.source_file} ({report.rows_read:,} rows read, "
-        f"{len(report.skipped)} skipped). Provider: {report.provenance.provider}.",
+        f"{report.records:,} responses from {md(report.source_file)} ({report.rows_read:,} rows read, "
+        f"{len(report.skipped)} skipped). Provider: {md(report.provenance.provider)}.",
         "",
         "## Executive summary",
         "",
-        report.executive_summary.text,
+        md(report.executive_summary.text),
         "",
     ]
-    lines += [f"> “{c.quote}” ({c.record_id})" for c in report.executive_summary.citations] + [""]
+    lines += [f"> “{md(c.quote)}” ({c.record_id})" for c in report.executive_summary.citations] + [""]
     for s in report.sections:
         lines += [
-            f"## {s.question or 'What respondents say'}",
+            f"## {md(s.question or 'What respondents say')}",
             "",
             f"{s.records:,} responses; {s.unclustered_share * 100:.1f}% fit no theme.",
             "",
@@ -61,30 +65,31 @@ def markdown(report: SurveyReport) -> str:
             "|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {i} | {t.title} | {t.stats.reach:,} | {t.stats.share * 100:.1f}% ({t.stats.share_ci[0] * 100:.1f}–"
+            f"| {i} | {md(t.title)} | {t.stats.reach:,} | {t.stats.share * 100:.1f}% ({t.stats.share_ci[0] * 100:.1f}–"
             f"{t.stats.share_ci[1] * 100:.1f}%) | {t.stats.trend} | {t.stats.complaint_share * 100:.1f}% |"
             for i, t in enumerate(s.themes, 1)
         ]
         for i, t in enumerate(s.themes, 1):
-            lines += ["", f"### {i}. {t.title}", "", t.narrative, ""]
-            lines += [f"> “{c.quote}” ({c.record_id})" for c in t.quotes]
+            lines += ["", f"### {i}. {md(t.title)}", "", md(t.narrative), ""]
+            lines += [f"> “{md(c.quote)}” ({c.record_id})" for c in t.quotes]
             if t.by_segment:
-                cells = ", ".join(f"{c.value} {c.lift:.1f}×" for c in t.by_segment)
-                lines += ["", f"By {report.by}: {cells}"]
+                cells = ", ".join(f"{md(c.value)} {c.lift:.1f}×" for c in t.by_segment)
+                lines += ["", f"By {md(report.by or '')}: {cells}"]
         lines.append("")
     if report.skipped:
-        lines += ["## Skipped rows", ""] + [f"- {row.locator}: {row.reason}" for row in report.skipped[:200]] + [""]
+        skipped = [f"- {md(row.locator)}: {md(row.reason)}" for row in report.skipped[:200]]
+        lines += ["## Skipped rows", ""] + skipped + [""]
     v = report.verification
     lines += [
         "## Method and provenance",
         "",
         METHOD + ".",
         "",
-        f"Provider {report.provenance.provider}/{report.provenance.model}; {report.model_calls} model calls; "
+        f"Provider {md(report.provenance.provider)}/{md(report.provenance.model)}; {report.model_calls} model calls; "
         f"cost ${report.provenance.cost_usd:.4f}. Verification: {v.items_checked} items, {v.quotes_checked} "
         f"quotes, {v.numbers_checked} numbers checked.",
     ]
-    lines += [f"- warning: {w}" for w in report.warnings]
+    lines += [f"- warning: {md(w)}" for w in report.warnings]
     return "\n".join(lines) + "\n"
 
 
