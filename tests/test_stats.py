@@ -56,12 +56,12 @@ def test_trend_needs_enough_months() -> None:
 def test_severity_signals() -> None:
     texts = ["We are looking at cheaper tools", "We will cancel at renewal", "Export is slow"]
     metas = [{"rating": 1, "nps": 3}, {"rating": 2, "nps": 9}, {"rating": 5}]
-    sev = stats.severity(texts, metas, [0.3, 0.1, -0.4])
+    sev = stats.severity(texts, metas, [False, False, True])
     assert (sev.churn_intent, sev.churn_intent_share) == (2, 0.6667)
-    assert (sev.complaints, sev.complaint_share) == (3, 1.0)  # churn talk, a low rating, a negative text
-    detractor_praise = stats.severity(["Support is great"], [{"nps": 2}], [0.7])
+    assert (sev.complaints, sev.complaint_share) == (3, 1.0)  # churn talk, a low rating, a complaint
+    detractor_praise = stats.severity(["Support is great"], [{"nps": 2}], [False])
     assert detractor_praise.complaints == 0 and detractor_praise.detractor_share == 1.0
-    calm = stats.severity(["Love it"], [{"rating": 5, "nps": 10}], [0.8])
+    calm = stats.severity(["Love it"], [{"rating": 5, "nps": 10}], [False])
     assert (calm.complaints, calm.complaint_share) == (0, 0.0)
     assert (sev.rated, sev.low_rating_share) == (3, 0.6667)
     assert (sev.nps_responses, sev.detractor_share, sev.mean_nps) == (2, 0.5, 6.0)
@@ -77,3 +77,28 @@ def test_revenue_sums_each_customer_once_at_their_latest_mrr() -> None:
     ]
     rev = stats.revenue(metas)
     assert (rev.mrr_at_stake, rev.customers_with_mrr) == (200.0, 2)
+
+
+INTENT = [
+    "I will cancel my subscription if this is not fixed",
+    "We're moving to a competitor next month",
+    "Thinking of switching provider",
+    "I'm going to leave as soon as my contract ends",
+    "Looking for another provider now",
+    "I want to close my account",
+    "We won't renew",
+]
+EVENTS = [
+    "They cancelled my order without telling me",
+    "My engineer appointment was cancelled twice",
+    "The cancellation fee was a surprise",
+    "I will not cancel, the app is great",
+    "He left the cable on the floor",
+    "Switching plans in the app was easy",
+]
+
+
+def test_churn_intent_is_the_customers_own_intent_not_an_event() -> None:
+    """On main before this, any word starting with 'cancel' counted, so "they cancelled my order" was churn."""
+    assert [stats.churn_intent(t) for t in INTENT] == [True] * len(INTENT)
+    assert [stats.churn_intent(t) for t in EVENTS] == [False] * len(EVENTS)

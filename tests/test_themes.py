@@ -77,7 +77,8 @@ def test_themes_are_found_with_exact_counts(tmp_path: Path) -> None:
     data, truth = _rows(1, 40)
     cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
     report = _themes("t")
-    assert report["records"] == 125 and len(report["themes"]) == 3
+    assert report["records"] == 125 and len(report["themes"]) == 3  # three topics, all complaints and requests
+    assert all(t["side"] == "pain" and t["pain"] and t["polarity"]["praise"] == 0 for t in report["themes"])
     themes = _by_topic(report)
     for topic, theme in themes.items():
         assert theme["mentions"] == 40 == len(theme["record_ids"])
@@ -97,8 +98,12 @@ def test_themes_are_found_with_exact_counts(tmp_path: Path) -> None:
     assert export["reach"] == len({int(f[1:]) % 70 for f in truth["export"]})
     ent = next(r for r in export["segments"]["segment"] if r["value"] == "Enterprise")
     assert ent["mentions"] == 30 and ent["lift"] > 1.5
-    assert report["unclustered"]["mentions"] <= 5
+    assert report["unclustered"]["mentions"] + report["low_information"]["mentions"] <= 5
     keys = {
+        "side",
+        "polarity",
+        "stability",
+        "subthemes",
         "id",
         "label",
         "keywords",
@@ -117,16 +122,19 @@ def test_themes_are_found_with_exact_counts(tmp_path: Path) -> None:
     assert keys <= set(export)
 
 
-def test_noise_goes_to_the_unclustered_bucket(tmp_path: Path) -> None:
+def test_noise_goes_to_the_unclustered_and_no_information_buckets(tmp_path: Path) -> None:
     data, _ = _rows(2, 40)
     cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
     report = _themes("t")
     in_themes = {r for t in report["themes"] for r in t["record_ids"]}
     unclustered = set(report["unclustered"]["record_ids"])
-    assert not in_themes & unclustered
-    assert len(in_themes) + len(unclustered) == report["records"]
-    texts = {cli("records", "get", r, "--project", "t", "--json")["text"] for r in unclustered}
-    assert texts and texts <= set(NOISE)
+    low = set(report["low_information"]["record_ids"])
+    assert not in_themes & unclustered and not in_themes & low and not unclustered & low
+    assert len(in_themes) + len(unclustered) + len(low) == report["records"]
+    texts = {cli("records", "get", r, "--project", "t", "--json")["text"] for r in unclustered | low}
+    assert texts == set(NOISE)
+    said = {cli("records", "get", r, "--project", "t", "--json")["text"] for r in low}
+    assert said == {"n/a", "no comment", "-", "ok"}  # "asdf" is not an answer of no content, just unclustered
 
 
 def test_ids_are_stable_and_new_records_join_existing_themes(tmp_path: Path) -> None:
@@ -163,8 +171,8 @@ def test_taxonomy_round_trip_merge_and_rename(tmp_path: Path) -> None:
     assert [(t["id"], t["mentions"]) for t in same["themes"]] == [(t["id"], t["mentions"]) for t in base["themes"]]
     doc = yaml.safe_load(tax.read_text())
     topics = _by_topic(base)
-    export = next(t for t in doc["themes"] if t["id"] == topics["export"]["id"])
-    pricing = next(t for t in doc["themes"] if t["id"] == topics["pricing"]["id"])
+    export = next(t for t in doc["themes"] if t["id"] == topics["export"]["topic_id"])
+    pricing = next(t for t in doc["themes"] if t["id"] == topics["pricing"]["topic_id"])
     export["label"] = "Getting data out"
     export["subthemes"] += pricing["subthemes"]  # merge pricing into export
     doc["themes"].remove(pricing)
@@ -172,7 +180,7 @@ def test_taxonomy_round_trip_merge_and_rename(tmp_path: Path) -> None:
     tax.write_text(yaml.safe_dump(doc))
     merged = _themes("t", "--taxonomy", str(tax))
     assert len(merged["themes"]) == 2
-    big = next(t for t in merged["themes"] if t["id"] == topics["export"]["id"])
+    big = next(t for t in merged["themes"] if t["topic_id"] == topics["export"]["topic_id"])
     assert big["label"] == "Getting data out" and big["mentions"] == 80
     assert any("gone/sub" in w for w in merged["warnings"])
     again = _themes("t", "--taxonomy", str(tax))
@@ -189,4 +197,5 @@ def test_too_little_feedback_gives_no_themes_and_says_where_it_went(tmp_path: Pa
         "tiny",
     )
     report = _themes("tiny")
-    assert report["themes"] == [] and report["unclustered"]["mentions"] == 2 == report["records"]
+    assert report["themes"] == [] and report["records"] == 2
+    assert report["unclustered"]["mentions"] + report["low_information"]["mentions"] == 2

@@ -1,8 +1,10 @@
-"""The feedback a theme analysis looks at: every feedback record of a project (market research excluded),
-split into segments with their embeddings, and each record's sentiment.
+"""The feedback a theme analysis looks at: every feedback record of a project (market research excluded), split
+into segments, each with its embedding, its polarity and whether it carries any information, and each record's
+sentiment.
 
-Embedding segments and scoring sentiment take most of an analysis, so both are cached on disk per collection
-generation: they are recomputed only after an ingest has changed the project.
+A segment of a long record (a complaint narrative of twenty sentences) is embedded with some of its record's
+context, so that "I called them again" groups with the complaint it belongs to; a short answer is embedded as it
+is. Embedding and scoring take most of an analysis, so all of it is cached on disk per collection generation.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
-from copilot.analysis import segments, sentiment
+from copilot.analysis import lowinfo, polarity, segments
+from copilot.analysis.embedding import analysis_embedder
 from copilot.models import FEEDBACK_KINDS
 from copilot.store.chroma import Store
-from copilot.store.embeddings import WordLlamaEmbedder
 from copilot.store.filters import Columns
 
-ANALYSIS_EMBEDDING = WordLlamaEmbedder.name  # local and free whatever the project's search embeddings are
+CACHE_FORMAT = 3
+CONTEXT_AT = 4  # records with this many segments or more embed each segment with their record's context
 
 
 @dataclass
@@ -33,6 +36,9 @@ class FeedbackSet:
     seg_span: np.ndarray  # (start, end) into the record's text, per segment
     vectors: np.ndarray  # unit vectors, per segment
     sentiment: np.ndarray  # VADER compound, per record
+    seg_polarity: np.ndarray  # index into polarity.POLARITIES, per segment
+    seg_low: np.ndarray  # True where the segment carries no information
+    embedding: str = ""
     _columns: Columns | None = field(default=None, repr=False)
 
     @property
@@ -45,6 +51,9 @@ class FeedbackSet:
     def segment_text(self, i: int) -> str:
         start, end = self.seg_span[i]
         return self.texts[self.seg_record[i]][start:end]
+
+    def polarity_of(self, i: int) -> str:
+        return polarity.POLARITIES[int(self.seg_polarity[i])]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -59,21 +68,35 @@ def load_feedback(store: Store, project: str) -> FeedbackSet:
     ids = [r.id for r in records]
     texts = [r.text for r in records]
     metas = [r.metadata for r in records]
-    cache = store.settings.cache_dir / "analysis" / f"{col_id}@{generation}.npz"
+    embedder = analysis_embedder(store.settings, len(texts))
+    cache = store.settings.cache_dir / "analysis" / f"{col_id}@{generation}.{embedder.key}.npz"
     cache.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(cache) + ".lock", timeout=600):
         cached = _read(cache, ids)
         if cached is None:
-            cached = _compute(texts)
-            _write(cache, ids, *cached)
+            cached = _compute(texts, metas, embedder.embed)
+            _write(cache, ids, cached)
             for old in cache.parent.glob(f"{col_id}@*.npz"):
                 if old != cache:
                     old.unlink(missing_ok=True)
-    seg_record, seg_span, vectors, scores = cached
-    return FeedbackSet(ids, texts, metas, seg_record, seg_span, vectors, scores)
+    return FeedbackSet(
+        ids,
+        texts,
+        metas,
+        seg_record=cached["seg_record"],
+        seg_span=cached["seg_span"],
+        vectors=cached["vectors"],
+        sentiment=cached["sentiment"],
+        seg_polarity=cached["seg_polarity"],
+        seg_low=cached["seg_low"],
+        embedding=embedder.name,
+    )
 
 
-def _compute(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+_ARRAYS = ("seg_record", "seg_span", "vectors", "sentiment", "seg_polarity", "seg_low")
+
+
+def _compute(texts: list[str], metas: list[dict[str, Any]], embed: Any) -> dict[str, np.ndarray]:
     seg_record: list[int] = []
     spans: list[tuple[int, int]] = []
     for i, text in enumerate(texts):
@@ -81,28 +104,49 @@ def _compute(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
             seg_record.append(i)
             spans.append(span)
     seg_texts = [texts[r][a:b] for r, (a, b) in zip(seg_record, spans, strict=True)]
-    vectors = WordLlamaEmbedder().embed(seg_texts) if seg_texts else np.zeros((0, 256), np.float32)
-    scores = np.array([sentiment.score(t) for t in texts], dtype=np.float32)
-    return (
-        np.array(seg_record, dtype=np.int64),
-        np.array(spans, dtype=np.int64).reshape(-1, 2),
-        vectors.astype(np.float32),
-        scores,
-    )
+    owner = np.array(seg_record, dtype=np.int64)
+    vectors = embed(seg_texts) if seg_texts else np.zeros((0, 256), np.float32)
+    vectors = _with_context(vectors, owner, len(texts))
+    tones = [polarity.tone(t) for t in seg_texts]
+    priors = [polarity.row_prior(m) for m in metas]
+    codes = [
+        polarity.POLARITIES.index(polarity.classify(t, priors[r], s))
+        for t, r, s in zip(seg_texts, seg_record, tones, strict=True)
+    ]
+    return {
+        "seg_record": owner,
+        "seg_span": np.array(spans, dtype=np.int64).reshape(-1, 2),
+        "vectors": vectors.astype(np.float32),
+        "sentiment": np.array([polarity.tone(t) for t in texts], dtype=np.float32),
+        "seg_polarity": np.array(codes, dtype=np.int8),
+        "seg_low": np.array([lowinfo.is_low_information(t) for t in seg_texts], dtype=bool),
+    }
 
 
-def _read(path: Path, ids: list[str]) -> tuple[np.ndarray, ...] | None:
+def _with_context(vectors: np.ndarray, owner: np.ndarray, n_records: int) -> np.ndarray:
+    """Each segment of a long record, mixed half and half with its record's mean; short records as they are."""
+    if not len(vectors):
+        return vectors
+    counts = np.bincount(owner, minlength=n_records)
+    mean = np.zeros((n_records, vectors.shape[1]), dtype=np.float64)
+    np.add.at(mean, owner, vectors)
+    mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12)
+    long = counts[owner] >= CONTEXT_AT
+    mixed = np.where(long[:, None], vectors + mean[owner], vectors)
+    return (mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _read(path: Path, ids: list[str]) -> dict[str, np.ndarray] | None:
     if not path.exists():
         return None
     with np.load(path) as data:
-        if json.loads(str(data["ids"])) != ids:
+        if int(data.get("format", 0)) != CACHE_FORMAT or json.loads(str(data["ids"])) != ids:
             return None
-        return data["seg_record"], data["seg_span"], data["vectors"], data["sentiment"]
+        return {k: data[k] for k in _ARRAYS}
 
 
-def _write(
-    path: Path, ids: list[str], seg_record: np.ndarray, seg_span: np.ndarray, vectors: np.ndarray, scores: np.ndarray
-) -> None:
+def _write(path: Path, ids: list[str], arrays: dict[str, np.ndarray]) -> None:
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, ids=json.dumps(ids), seg_record=seg_record, seg_span=seg_span, vectors=vectors, sentiment=scores)
+    payload: dict[str, Any] = {"ids": json.dumps(ids), "format": CACHE_FORMAT, **arrays}
+    np.savez(tmp, **payload)
     tmp.replace(path)

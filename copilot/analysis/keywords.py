@@ -12,7 +12,6 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 _WORD_RE = re.compile(r"[a-z][a-z0-9'-]*[a-z0-9]|[a-z]")
 _STOP = ENGLISH_STOP_WORDS | {
-    "tasklane",
     "ve",
     "ll",
     "don't",

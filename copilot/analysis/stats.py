@@ -13,6 +13,7 @@ from scipy.stats import norm
 
 from copilot.analysis.schema import (
     MonthPoint,
+    NpsImpact,
     Revenue,
     SegmentSkew,
     SegmentSplit,
@@ -23,13 +24,41 @@ from copilot.analysis.schema import (
 )
 
 Meta = dict[str, Any]
-TREND_TEST = "Cochran-Armitage test for trend in the monthly share of records, two-sided, p < 0.05"
+TREND_TEST = (
+    "Cochran-Armitage test for trend in the monthly share of records, two-sided, significant when its "
+    "Benjamini-Hochberg adjusted p (q, across the report's themes) is below 0.05"
+)
+# Churn intent is the customer's own intent, said of the future: "I will cancel", "we're moving to X", "looking
+# for another provider". Something that happened to them ("they cancelled my order") is not intent.
 _CHURN_RE = re.compile(
-    r"\b(?:cancel\w*|churn\w*|switch\w* (?:to|away)|moving to|move to (?:a |an )?(?:competitor|another)|"
-    r"looking at (?:other|cheaper|alternative)\w*|alternatives?|not (?:going to )?renew\w*|won'?t renew|"
-    r"leav(?:e|ing) (?:tasklane|you|the product)|competitor\w*|cheaper tools?)\b",
+    r"\b(?:i|we|i'm|we're|i am|we are|im)\s+(?:will|'ll|shall|am going to|are going to|going to|gonna|plan to|"
+    r"planning to|intend to|want to|wanna|would like to|'d like to|need to|have to|might|may|will probably|"
+    r"am about to|are about to|about to|am thinking (?:of|about)|are thinking (?:of|about)|thinking (?:of|about)|"
+    r"considering|will be|am|are|'m|'re)?\s*(?:definitely |seriously |probably |now |soon |)"
+    r"(?:cancel(?:l?ing)?|leav(?:e|ing)|switch(?:ing)?|mov(?:e|ing) (?:to|over|away|elsewhere)|quit(?:ting)?|"
+    r"stop using|close my account|closing my account|unsubscrib(?:e|ing)|go(?:ing)? elsewhere|"
+    r"tak(?:e|ing) my business elsewhere|look(?:ing)? (?:for|at|into) (?:another|other|a new|alternatives?|cheaper)|"
+    r"find(?:ing)? (?:another|a new|a different) (?:provider|bank|company|app|service|supplier))\b|"
+    r"\b(?:time to (?:switch|leave|cancel|find (?:another|a new))|won'?t (?:be )?renew\w*|not (?:going to )?renew\w*|"
+    r"(?:switching|moving) to (?:a |an )?(?:competitor|another|different)|looking for alternatives|"
+    r"(?:as soon as|once) my contract (?:ends|is up|runs out))\b|"
+    r"(?:^|[.!?]\s+)(?:seriously |now |)(?:thinking|considering|planning)\s+(?:of |about |on |to |)"
+    r"(?:switch|leav|cancel|mov|quit)\w*|"
+    r"(?:^|[.!?]\s+)(?:now |already |)looking (?:for|at|into) (?:another|other|a new|alternatives?|cheaper)",
     re.I,
 )
+_NOT_INTENT_RE = re.compile(
+    r"\b(?:i|we) (?:won'?t|will not|am not going to|don'?t want to|wouldn'?t|would never|never) "
+    r"(?:cancel|leave|switch)\b",
+    re.I,
+)
+
+
+def churn_intent(text: str) -> bool:
+    """Whether the customer says they intend to leave, cancel or switch."""
+    return bool(_CHURN_RE.search(text)) and not _NOT_INTENT_RE.search(text)
+
+
 SEGMENT_COLUMNS = ("segment", "plan", "role", "company_size", "kind", "source", "question")
 _MAX_VALUES = 30
 
@@ -113,13 +142,29 @@ def _categorical_columns(population: Sequence[Meta]) -> list[str]:
     return [*SEGMENT_COLUMNS, *sorted(k for k, vals in extra.items() if 1 < len(vals) <= _MAX_VALUES)]
 
 
+def sparse_floor(month_sizes: Sequence[int]) -> int:
+    """Fewer records than this in a month and its share is noise (one response makes a 100% spike): 10, or a fifth
+    of the median month, whichever is more."""
+    if not month_sizes:
+        return 0
+    ordered = sorted(month_sizes)
+    return max(10, ordered[len(ordered) // 2] // 5)
+
+
 def trend(member_dates: Sequence[str | None], population_dates: Sequence[str | None]) -> Trend:
     """Monthly share of records mentioning the theme, and whether it grows, fades or holds."""
     pop = Counter(d[:7] for d in population_dates if d)
     mem = Counter(d[:7] for d in member_dates if d)
     months = sorted(pop)
+    floor = sparse_floor([pop[m] for m in months])
     points = [
-        MonthPoint(month=m, mentions=mem.get(m, 0), records=pop[m], share=round(mem.get(m, 0) / pop[m], 4))
+        MonthPoint(
+            month=m,
+            mentions=mem.get(m, 0),
+            records=pop[m],
+            share=round(mem.get(m, 0) / pop[m], 4),
+            sparse=pop[m] < floor,
+        )
         for m in months
     ]
     if len(months) < 3 or sum(mem.values()) < 5:
@@ -160,20 +205,34 @@ def trend(member_dates: Sequence[str | None], population_dates: Sequence[str | N
     )
 
 
-def severity(texts: Sequence[str], metas: Sequence[Meta], sentiments: Sequence[float] | None = None) -> Severity:
-    """Churn talk, low ratings, detractors, and the share of records that are complaints: negative, rated low, or
-    talking of leaving. NPS is left out of that share: it scores the respondent, not the answer, and a
-    detractor's answer to "what do you like?" is still praise."""
-    churn_flags = [bool(_CHURN_RE.search(t)) for t in texts]
+def adjust_trends(trends: Sequence[Trend], alpha: float = 0.05) -> None:
+    """Benjamini-Hochberg across the trends of one report, in place: testing thirty themes at p < 0.05 calls one
+    or two of them growing or fading by chance, so a direction stands only when its adjusted p (q) is small."""
+    tested = sorted((t for t in trends if t.p_value is not None), key=lambda t: t.p_value or 0.0)
+    m = len(tested)
+    running = 1.0
+    for rank in range(m, 0, -1):  # q_i = min over j >= i of p_j * m / j
+        t = tested[rank - 1]
+        running = min(running, (t.p_value or 0.0) * m / rank)
+        t.q_value = round(running, 5)
+        if t.direction in ("growing", "fading") and t.q_value >= alpha:
+            t.direction = "stable"
+
+
+def severity(texts: Sequence[str], metas: Sequence[Meta], complaint_flags: Sequence[bool] | None = None) -> Severity:
+    """Churn intent, low ratings, detractors, and the share of records that are complaints: holding a complaint
+    (polarity.py), rated low, or saying they will leave. NPS is left out of that share: it scores the respondent,
+    not the answer, and a detractor's answer to "what do you like?" is still praise."""
+    churn_flags = [churn_intent(t) for t in texts]
     ratings = [float(m["rating"]) for m in metas if isinstance(m.get("rating"), int | float)]
     low_at = 4 if ratings and max(ratings) > 5 else 2
     low = sum(r <= low_at for r in ratings)
     nps = [int(m["nps"]) for m in metas if isinstance(m.get("nps"), int | float)]
     detractors = sum(s <= 6 for s in nps)
-    scores = list(sentiments) if sentiments is not None else [0.0] * len(metas)
+    flags = list(complaint_flags) if complaint_flags is not None else [False] * len(metas)
     complaints = sum(
-        s < -0.05 or churned or (isinstance(m.get("rating"), int | float) and m["rating"] <= low_at)
-        for m, s, churned in zip(metas, scores, churn_flags, strict=True)
+        said or churned or (isinstance(m.get("rating"), int | float) and m["rating"] <= low_at)
+        for m, said, churned in zip(metas, flags, churn_flags, strict=True)
     )
     churn = sum(churn_flags)
     return Severity(
@@ -202,17 +261,12 @@ def revenue(metas: Sequence[Meta]) -> Revenue:
     return Revenue(mrr_at_stake=round(sum(v for _, v in by_customer.values()), 2), customers_with_mrr=len(by_customer))
 
 
-PAIN_RULE = (
-    "a theme is a pain point when at least 25% of its records are complaints or its mean sentiment is below 0.15"
-)
+PAIN_RULE = "a pain theme is a topic's complaints and requests; its praise and its neutral mentions are themes apart"
 SKEW_COLUMNS = ("segment", "plan", "role", "company_size")
 
 
-def is_pain(severity: Severity, sentiment: Sentiment) -> bool:
-    return severity.complaint_share >= 0.25 or sentiment.mean < 0.15
-
-
 def digest(
+    side: str,
     mentions: int,
     reach_: int,
     share: float,
@@ -222,6 +276,7 @@ def digest(
     sentiment: Sentiment,
     severity_: Severity,
     revenue_: Revenue,
+    nps_: NpsImpact | None,
 ) -> ThemeStats:
     """The flat statistics a draft or report quotes, from a theme's full figures."""
     skews = [
@@ -231,6 +286,7 @@ def digest(
         if row.mentions >= 10 and row.lift >= 1.3
     ]
     return ThemeStats(
+        side=side,
         mentions=mentions,
         reach=reach_,
         share=share,
@@ -243,6 +299,9 @@ def digest(
         churn_intent=severity_.churn_intent,
         detractor_share=severity_.detractor_share,
         low_rating_share=severity_.low_rating_share,
+        share_of_detractors=nps_.share_of_detractors if nps_ else None,
+        share_of_promoters=nps_.share_of_promoters if nps_ else None,
+        nps_impact=nps_.impact if nps_ else None,
         mrr_at_stake=revenue_.mrr_at_stake,
         customers_with_mrr=revenue_.customers_with_mrr,
         over_indexes=sorted(skews, key=lambda s: -s.lift)[:3],

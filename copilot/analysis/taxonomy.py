@@ -57,19 +57,17 @@ class Taxonomy(BaseModel):
             raise CopilotError(ErrorCode.bad_taxonomy, f"{path}: {problems}") from exc
 
     def apply(
-        self, seg_theme: list[str], seg_sub: list[str], model: ThemeModel, names: dict[str, dict[str, Any]]
-    ) -> tuple[list[str], dict[str, dict[str, Any]], list[str]]:
-        """Theme id per segment and theme names after the person's edits, plus warnings."""
+        self, seg_topic: list[str], seg_sub: list[str], model: ThemeModel
+    ) -> tuple[list[str], dict[str, str], list[str]]:
+        """Topic id per segment and topic labels after the person's edits (a label names every side of its
+        topic), plus warnings."""
         owner: dict[str, str] = {}
         warnings: list[str] = []
-        out_names = dict(names)
+        labels: dict[str, str] = {}
         for theme in self.themes:
-            out_names[theme.id] = {
-                "label": theme.label,
-                "keywords": theme.keywords or names.get(theme.id, {}).get("keywords", []),
-            }
+            labels[theme.id] = theme.label
             for sub in theme.subthemes:
-                if sub.id not in model.subthemes:
+                if sub.id not in model.subtopics:
                     warnings.append(f"taxonomy subtheme {sub.id!r} (under {theme.id!r}) no longer exists; ignored")
                     continue
                 if sub.id in owner:
@@ -78,25 +76,34 @@ class Taxonomy(BaseModel):
                     )
                     continue
                 owner[sub.id] = theme.id
-        themes = [owner.get(s, t) if s else t for t, s in zip(seg_theme, seg_sub, strict=True)]
-        return themes, out_names, warnings
+        topics = [owner.get(s, t) if s else t for t, s in zip(seg_topic, seg_sub, strict=True)]
+        return topics, labels, warnings
+
+
+def _topic_of(theme_id: str) -> str:
+    return theme_id.rsplit(".", 1)[0]
 
 
 def dump(report: ThemesReport, path: Path) -> None:
-    """Write the report's themes as an editable taxonomy (stable order, one subtheme per line)."""
-    doc = {
-        "project": report.project,
-        "themes": [
+    """Write the report's topics as an editable taxonomy (stable order, one subtheme per line). A topic's label is
+    the label of its largest side."""
+    topics: dict[str, dict[str, Any]] = {}
+    for t in report.themes:  # largest first, so a topic takes its largest side's label and quotes
+        entry = topics.setdefault(
+            t.topic_id,
             {
-                "id": t.id,
+                "id": t.topic_id,
                 "label": t.label,
                 "keywords": t.keywords[:6],
-                "examples": t.record_ids[:3] if not t.quotes else [q.record_id for q in t.quotes[:3]],
-                "subthemes": [{"id": s.id, "label": s.label} for s in t.subthemes],
-            }
-            for t in report.themes
-        ],
-    }
+                "examples": [q.record_id for q in t.quotes[:3]] or t.record_ids[:3],
+                "subthemes": [],
+            },
+        )
+        known = {s["id"] for s in entry["subthemes"]}
+        entry["subthemes"] += [
+            {"id": _topic_of(s.id), "label": s.label} for s in t.subthemes if _topic_of(s.id) not in known
+        ]
+    doc = {"project": report.project, "themes": list(topics.values())}
     text = HEADER.format(project=report.project, name=path.name)
     text += yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
     path.write_text(text, encoding="utf-8")

@@ -1,30 +1,47 @@
 """Themes of a project's feedback with their statistics. Reading never writes: discovery is its own step.
 
 `discover_themes` clusters the feedback and saves the theme model with the project; `analyze` assigns every
-record (new ones included) to the saved model and computes the statistics, and raises `no_themes` when there is
-no model yet, so a read can never change what another reader sees.
+segment (new ones included) to the saved model and computes the statistics, and raises `no_themes` when there is
+no model yet, so a read can never change what another reader sees. A theme is one topic on one polarity side
+(theme_model.py); its subthemes are its topic's subtopics on the same side, with every statistic at both levels.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from copilot.analysis import quotes, sentiment, stats
+from copilot.analysis import lowinfo, nps, quotes, sentiment, stats
 from copilot.analysis.clustering import ClusterParams
-from copilot.analysis.feedback import ANALYSIS_EMBEDDING, FeedbackSet, load_feedback
-from copilot.analysis.schema import SubthemePublic, ThemePublic, ThemesReport, UnclusteredPublic
+from copilot.analysis.feedback import FeedbackSet, load_feedback
+from copilot.analysis.labels import RULE as LABEL_RULE
+from copilot.analysis.polarity import POLARITIES
+from copilot.analysis.polarity import RULES as POLARITY_RULES
+from copilot.analysis.schema import (
+    BucketPublic,
+    LowInformationPublic,
+    PolarityMix,
+    Quote,
+    SubthemePublic,
+    ThemeFigures,
+    ThemePublic,
+    ThemesReport,
+)
 from copilot.analysis.taxonomy import Taxonomy
-from copilot.analysis.theme_model import ThemeModel, discover
+from copilot.analysis.theme_model import SIDES, UNSTABLE_BELOW, ThemeModel, discover, sides_of, theme_id
 from copilot.errors import CopilotError, ErrorCode
 from copilot.store.chroma import Store
 from copilot.store.filters import SearchFilter
 
+MIN_THEME_SHARE = 0.002  # a topic's side smaller than this share of the records (or than 3) is not a theme
+
 
 def discover_themes(store: Store, project: str, params: ClusterParams | None = None) -> ThemeModel:
-    """Cluster all current feedback and save the theme model (ids of themes that stay are kept)."""
+    """Cluster all current feedback and save the theme model (ids of topics that stay are kept)."""
     params = params or ClusterParams()
     fs = load_feedback(store, project)
     previous = ThemeModel.from_store(store, project)
@@ -35,7 +52,13 @@ def discover_themes(store: Store, project: str, params: ClusterParams | None = N
 
 def has_themes(store: Store, project: str) -> bool:
     model = ThemeModel.from_store(store, project)
-    return model is not None and model.discovered.get("embedding") == ANALYSIS_EMBEDDING
+    return model is not None and model.discovered.get("embedding") == load_embedding_name(store)
+
+
+def load_embedding_name(store: Store) -> str:
+    from copilot.analysis.embedding import analysis_embedder
+
+    return analysis_embedder(store.settings).name
 
 
 def load_model(store: Store, project: str) -> ThemeModel:
@@ -46,98 +69,203 @@ def load_model(store: Store, project: str) -> ThemeModel:
             f"project {project!r} has no themes yet: discover them with `copilot themes --project {project}` "
             f"(or POST /v1/projects/{project}/themes)",
         )
-    if model.discovered.get("embedding") != ANALYSIS_EMBEDDING:
+    wanted = load_embedding_name(store)
+    if model.discovered.get("embedding") != wanted:
         raise CopilotError(
             ErrorCode.no_themes,
             f"the themes of project {project!r} were found with {model.discovered.get('embedding')}, not "
-            f"{ANALYSIS_EMBEDDING}: rediscover them with `copilot themes --project {project} --rediscover`",
+            f"{wanted}: rediscover them with `copilot themes --project {project} --rediscover`",
         )
     return model
 
 
 @dataclass
-class _Assigned:
-    """Theme and subtheme per segment, the theme names, and which records the filter keeps."""
+class Assigned:
+    """Per segment: its topic, subtopic and side; the names to show; and which records the filter keeps."""
 
-    seg_theme: list[str]
-    seg_sub: list[str]
-    names: dict[str, dict]
+    topic: list[str]
+    sub: list[str]
+    side: np.ndarray
+    names: dict[str, str]
+    keywords: dict[str, list[str]]
     keep: np.ndarray
     warnings: list[str]
 
 
-def _assign(
+def assign_segments(
     fs: FeedbackSet, model: ThemeModel, params: ClusterParams, filters: SearchFilter, taxonomy: Taxonomy | None
-) -> _Assigned:
-    seg_theme, seg_sub = model.assign(fs.vectors, params.min_similarity)
-    names = {tid: dict(t) for tid, t in model.themes.items()}
+) -> Assigned:
+    topic, sub = model.assign(fs.vectors, params.min_similarity)
+    topic = ["" if low else t for t, low in zip(topic, fs.seg_low, strict=True)]
+    sub = ["" if low else s for s, low in zip(sub, fs.seg_low, strict=True)]
+    names = {theme_id(t, side): model.label(t, side) for t in model.topics for side in SIDES}
+    names |= {theme_id(s, side): model.label(s, side) for s in model.subtopics for side in SIDES}
+    keywords = {k: v.get("keywords", []) for k, v in (model.topics | model.subtopics).items()}
     warnings: list[str] = []
     if taxonomy is not None:
-        seg_theme, names, warnings = taxonomy.apply(seg_theme, seg_sub, model, names)
+        topic, renamed, warnings = taxonomy.apply(topic, sub, model)
+        for tid, label in renamed.items():
+            names |= {theme_id(tid, side): label for side in SIDES}
     mask = fs.columns.mask(fs.columns.resolve(filters))
     keep = np.ones(len(fs), dtype=bool) if mask is None else mask
-    return _Assigned(seg_theme, seg_sub, names, keep, warnings)
+    return Assigned(topic, sub, sides_of(fs.seg_polarity), names, keywords, keep, warnings)
 
 
-def _subthemes(fs: FeedbackSet, model: ThemeModel, segs: list[int], seg_sub: list[str]) -> list[SubthemePublic]:
-    counts = Counter(seg_sub[i] for i in segs if seg_sub[i])
-    return [
-        SubthemePublic(
-            id=sid,
-            label=model.subthemes[sid]["label"],
-            keywords=model.subthemes[sid]["keywords"],
-            mentions=len({fs.seg_record[i] for i in segs if seg_sub[i] == sid}),
-        )
-        for sid, _ in counts.most_common()
-        if sid in model.subthemes
-    ]
+@dataclass
+class _Context:
+    fs: FeedbackSet
+    population: stats.Population
+    pop_dates: list[str | None]
+    scores: dict[str, int]  # NPS by respondent, over the analysed records
+    complaint_records: np.ndarray  # records holding a complaint segment
+    quotes_per_theme: int
 
 
-def _theme(
-    fs: FeedbackSet,
-    model: ThemeModel,
-    tid: str,
-    segs: list[int],
-    a: _Assigned,
-    population: stats.Population,
-    pop_dates: list[str | None],
-    quotes_per_theme: int,
-) -> ThemePublic:
+def _figures(c: _Context, key: str, side: str, segs: list[int], label: str, words: list[str]) -> dict[str, Any]:
+    fs = c.fs
     recs = sorted(set(fs.seg_record[segs].tolist()))
     metas = [fs.metas[r] for r in recs]
     ids = [fs.ids[r] for r in recs]
-    scores = [float(fs.sentiment[r]) for r in recs]
+    share = round(len(recs) / max(c.population.size, 1), 4)
+    share_ci = stats.wilson(len(recs), c.population.size)
+    reach = stats.reach(metas, ids)
+    segments = stats.segment_splits(metas, c.population)
+    trend = stats.trend([m.get("date") for m in metas], c.pop_dates)
+    mood = sentiment.summarize([float(fs.sentiment[r]) for r in recs])
+    severity = stats.severity([fs.texts[r] for r in recs], metas, [bool(c.complaint_records[r]) for r in recs])
+    revenue = stats.revenue(metas)
+    impact = nps.impact({nps.respondent(m, i) for m, i in zip(metas, ids, strict=True)}, c.scores)
+    counts = np.bincount(fs.seg_polarity[segs].astype(int), minlength=len(POLARITIES))
     centre = fs.vectors[segs].mean(axis=0)
     centre /= max(float(np.linalg.norm(centre)), 1e-12)
-    share = round(len(recs) / max(population.size, 1), 4)
-    share_ci = stats.wilson(len(recs), population.size)
-    reach = stats.reach(metas, ids)
-    segments = stats.segment_splits(metas, population)
-    trend = stats.trend([m.get("date") for m in metas], pop_dates)
-    mood = sentiment.summarize(scores)
-    severity = stats.severity([fs.texts[r] for r in recs], metas, scores)
-    revenue = stats.revenue(metas)
     seg_records = [fs.ids[fs.seg_record[i]] for i in segs]
-    return ThemePublic(
-        id=tid,
-        label=a.names[tid]["label"],
-        keywords=a.names[tid].get("keywords", []),
-        record_ids=ids,
-        mentions=len(recs),
-        reach=reach,
-        share=share,
-        share_ci=share_ci,
-        segments=segments,
-        trend=trend,
-        sentiment=mood,
-        severity=severity,
-        revenue=revenue,
-        quotes=quotes.representative(
-            fs.vectors[segs], centre, [fs.segment_text(i) for i in segs], seg_records, k=quotes_per_theme
+    return {
+        "id": key,
+        "side": side,
+        "label": label,
+        "keywords": words,
+        "record_ids": ids,
+        "mentions": len(recs),
+        "reach": reach,
+        "share": share,
+        "share_ci": share_ci,
+        "segments": segments,
+        "trend": trend,
+        "sentiment": mood,
+        "severity": severity,
+        "revenue": revenue,
+        "polarity": PolarityMix(**dict(zip(POLARITIES, (int(x) for x in counts), strict=True))),
+        "nps": impact,
+        "quotes": quotes.representative(
+            fs.vectors[segs], centre, [fs.segment_text(i) for i in segs], seg_records, k=c.quotes_per_theme
         ),
-        subthemes=_subthemes(fs, model, segs, a.seg_sub),
-        pain=stats.is_pain(severity, mood),
-        stats=stats.digest(len(recs), reach, share, share_ci, segments, trend, mood, severity, revenue),
+        "stats": stats.digest(
+            side, len(recs), reach, share, share_ci, segments, trend, mood, severity, revenue, impact
+        ),
+    }
+
+
+def _counter_evidence(c: _Context, praise_segs: list[int], limit: int = 3) -> list[Quote]:
+    """Praise on the same topic, from promoters and high ratings first: what a PM weighs against the pain."""
+    fs = c.fs
+    out: list[Quote] = []
+    for warmth in (2, 1, 0):  # promoters, then high ratings, then the rest
+        tier = [i for i in praise_segs if _warmth(fs.metas[fs.seg_record[i]]) == warmth][:200]
+        if not tier or len(out) >= limit:
+            continue
+        centre = fs.vectors[tier].mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        picked = quotes.representative(
+            fs.vectors[tier],
+            centre,
+            [fs.segment_text(i) for i in tier],
+            [fs.ids[fs.seg_record[i]] for i in tier],
+            k=limit - len(out),
+        )
+        out += [q for q in picked if q.record_id not in {o.record_id for o in out}]
+    return out[:limit]
+
+
+def _warmth(meta: dict[str, Any]) -> int:
+    score = meta.get("nps")
+    if isinstance(score, int | float):
+        return 2 if score >= 9 else 0
+    rating = meta.get("rating")
+    return 1 if isinstance(rating, int | float) and rating >= (8 if rating > 5 else 4) else 0
+
+
+def _group(a: Assigned, fs: FeedbackSet) -> tuple[dict[tuple[str, str], list[int]], dict[tuple[str, str], list[int]]]:
+    """Kept segments per (topic, side) and per (subtopic, side)."""
+    by_topic: dict[tuple[str, str], list[int]] = defaultdict(list)
+    by_sub: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, t in enumerate(a.topic):
+        if t and a.keep[fs.seg_record[i]]:
+            side = SIDES[int(a.side[i])]
+            by_topic[(t, side)].append(i)
+            if a.sub[i]:
+                by_sub[(a.sub[i], side)].append(i)
+    return by_topic, by_sub
+
+
+def _themes(
+    c: _Context,
+    model: ThemeModel,
+    a: Assigned,
+    by_topic: dict[tuple[str, str], list[int]],
+    by_sub: dict[tuple[str, str], list[int]],
+) -> list[ThemePublic]:
+    floor = max(3, int(np.ceil(MIN_THEME_SHARE * c.population.size)))
+    out: list[ThemePublic] = []
+    for (topic, side), segs in sorted(by_topic.items()):
+        if len(set(c.fs.seg_record[segs].tolist())) < floor:
+            continue
+        key = theme_id(topic, side)
+        subs = [
+            SubthemePublic(
+                theme_id=key,
+                **_figures(c, theme_id(s, side), side, ss, a.names[theme_id(s, side)], a.keywords.get(s, [])),
+            )
+            for (s, sub_side), ss in sorted(by_sub.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            if sub_side == side and model.subtopics.get(s, {}).get("topic") == topic and len(ss) >= 2
+        ]
+        stability = float(model.topics.get(topic, {}).get("stability", 0.0))
+        figures = _figures(c, key, side, segs, a.names[key], a.keywords.get(topic, []))
+        praise = by_topic.get((topic, "praise"), []) if side == "pain" else []
+        out.append(
+            ThemePublic(
+                **figures,
+                topic_id=topic,
+                pain=side == "pain",
+                stability=stability,
+                unstable=stability < UNSTABLE_BELOW,
+                counter_evidence=_counter_evidence(c, praise),
+                subthemes=subs,
+            )
+        )
+    stats.adjust_trends([t.trend for t in out])
+    stats.adjust_trends([s.trend for t in out for s in t.subthemes])
+    everything: list[ThemeFigures] = [*out, *(s for t in out for s in t.subthemes)]
+    for shown in everything:
+        shown.stats.trend = shown.trend.direction
+    out.sort(key=lambda t: (-t.mentions, t.id))
+    return out
+
+
+def _buckets(
+    fs: FeedbackSet, population: np.ndarray, themes: Sequence[ThemeFigures], a: Assigned
+) -> tuple[BucketPublic, LowInformationPublic]:
+    in_theme = {r for t in themes for r in t.record_ids}
+    informative = np.zeros(len(fs), dtype=bool)
+    informative[fs.seg_record[~fs.seg_low]] = True
+    low = [r for r in population if not informative[r]]
+    loose = [r for r in population if informative[r] and fs.ids[r] not in in_theme]
+    n = max(len(population), 1)
+    examples = [Quote(record_id=fs.ids[r], text=fs.texts[r]) for r in low[:5] if fs.texts[r].strip()]
+    return (
+        BucketPublic(record_ids=[fs.ids[r] for r in loose], mentions=len(loose), share=round(len(loose) / n, 4)),
+        LowInformationPublic(
+            record_ids=[fs.ids[r] for r in low], mentions=len(low), share=round(len(low) / n, 4), examples=examples
+        ),
     )
 
 
@@ -154,33 +282,44 @@ def analyze(
     params = params or ClusterParams()
     model = load_model(store, project)
     fs = load_feedback(store, project)
-    a = _assign(fs, model, params, filters or SearchFilter(), taxonomy)
+    a = assign_segments(fs, model, params, filters or SearchFilter(), taxonomy)
     population = np.flatnonzero(a.keep)
-    by_theme: dict[str, list[int]] = defaultdict(list)  # segment indexes per theme, kept records only
-    for i, tid in enumerate(a.seg_theme):
-        if tid and a.keep[fs.seg_record[i]]:
-            by_theme[tid].append(i)
     pop_metas = [fs.metas[r] for r in population]
-    pop_counts = stats.Population(pop_metas)
-    pop_dates = [m.get("date") for m in pop_metas]
-    out = [_theme(fs, model, tid, segs, a, pop_counts, pop_dates, quotes_per_theme) for tid, segs in by_theme.items()]
-    out.sort(key=lambda t: (-t.mentions, t.id))
-    in_theme = {r for t in out for r in t.record_ids}
-    loose = [fs.ids[r] for r in population if fs.ids[r] not in in_theme]
+    pop_ids = [fs.ids[r] for r in population]
+    complaint = np.zeros(len(fs), dtype=bool)
+    complaint[fs.seg_record[fs.seg_polarity == POLARITIES.index("complaint")]] = True
+    scores = nps.scores(pop_metas, pop_ids)
+    c = _Context(
+        fs, stats.Population(pop_metas), [m.get("date") for m in pop_metas], scores, complaint, quotes_per_theme
+    )
+    by_topic, by_sub = _group(a, fs)
+    themes = _themes(c, model, a, by_topic, by_sub)
+    unclustered, low = _buckets(fs, population, themes, a)
     return ThemesReport(
         project=project,
         records=len(population),
-        themes=out,
-        unclustered=UnclusteredPublic(
-            record_ids=loose, mentions=len(loose), share=round(len(loose) / max(len(population), 1), 4)
-        ),
-        method={
-            **{k: v for k, v in model.discovered.items() if isinstance(v, str | int | float)},
-            "trend_test": stats.TREND_TEST,
-            "share_interval": "95% Wilson score interval",
-            "reach": "distinct customer ids; a record without one counts as its own customer",
-            "segments": "sentences and clauses; a record is in every theme one of its segments is in",
-            "pain_rule": stats.PAIN_RULE,
-        },
+        themes=themes,
+        unclustered=unclustered,
+        low_information=low,
+        nps=nps.summary(scores.values()),
+        nps_by_segment=nps.by_segment(pop_metas, pop_ids, ["segment", "plan", "role", "company_size"]),
+        drivers=nps.drivers(themes),
+        method=_method(model),
         warnings=a.warnings,
     )
+
+
+def _method(model: ThemeModel) -> dict[str, str | int | float]:
+    return {
+        **{k: v for k, v in model.discovered.items() if isinstance(v, str | int | float)},
+        "trend_test": stats.TREND_TEST,
+        "share_interval": "95% Wilson score interval",
+        "reach": "distinct customer ids; a record without one counts as its own customer",
+        "segments": "sentences and clauses; a record is in every theme one of its segments is in",
+        "polarity": POLARITY_RULES,
+        "pain_rule": stats.PAIN_RULE,
+        "labels": LABEL_RULE,
+        "low_information": lowinfo.RULE,
+        "stability": f"per topic, mean best Jaccard overlap on 90% resamples; below {UNSTABLE_BELOW} is unstable",
+        "nps": nps.METHOD,
+    }

@@ -51,7 +51,7 @@ def handlers(store: Store, settings: Settings) -> dict[str, Handler]:
         progress("themes", 0)
         model = discover_themes(store, job.project)
         (out / "result.json").write_text(model.describe(), encoding="utf-8")
-        return {"themes": len(model.themes), "subthemes": len(model.subthemes), **model.discovered}
+        return {"topics": len(model.topics), "subtopics": len(model.subtopics), **model.discovered}
 
     def run_survey_report(job: Job, progress: Callable[[str, int], None], out: Path) -> dict[str, Any]:
         """The same pipeline as `copilot survey-report`; paid model calls only within the job's max_cost."""

@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from copilot.analysis.export import export as run_export
 from copilot.analysis.schema import ThemesReport
 from copilot.analysis.themes import analyze
 from copilot.api.deps import AppState, Filters
@@ -138,6 +139,30 @@ def discover(project: str, s: AppState) -> Any:
     """Discover (or rediscover) the project's themes, as a job; GET the themes when it is done."""
     s.store.require(project)
     return {"job": s.jobs.submit("discover", project, {}).public()}
+
+
+@projects.get(
+    "/{project}/export",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}, "application/vnd.ms-excel": {}}}},
+)
+def export(
+    project: str,
+    s: AppState,
+    filters: Filters,
+    format: Annotated[Literal["csv", "xlsx", "jsonl"], Query()] = "csv",  # noqa: A002
+    themes: bool = False,
+) -> Response:
+    """Every feedback record with its themes, polarity and metadata, as `copilot export` writes it; `themes=true`
+    for the themes table."""
+    data = run_export(s.store, project, format, themes=themes, filters=filters)
+    media = {
+        "csv": "text/csv; charset=utf-8",
+        "jsonl": "application/x-ndjson",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[format]
+    name = f"{project}-{'themes' if themes else 'records'}.{format}"
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @projects.get("/{project}/records/{record_id}", response_model=RecordPublic)

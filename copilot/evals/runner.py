@@ -13,7 +13,7 @@ from copilot.config import Settings
 from copilot.drafts import registry
 from copilot.drafts.build import draft_document
 from copilot.drafts.kind import DraftInputs, EvalContext
-from copilot.evals import cases, draft_quality, retrieval, safety, theme_quality
+from copilot.evals import cases, draft_quality, real, retrieval, safety, theme_quality
 from copilot.evals.judge import judge_support
 from copilot.evals.report import apply_baseline, judge, load_thresholds, markdown
 from copilot.evals.schema import EvalReport, Metric
@@ -105,6 +105,7 @@ def prepare(settings: Settings) -> Store:
     ingest(store, list(INPUTS), PROJECT)
     if not has_themes(store, PROJECT):
         discover_themes(store, PROJECT)
+    real.prepare(store)
     return store
 
 
@@ -133,6 +134,7 @@ def run(
     themes = analyze(store, PROJECT) if {"themes", "drafts", "safety"} & set(suites) else None
     if themes is not None and "themes" in suites:
         metrics += theme_quality.evaluate(themes, truth)
+        metrics += real.evaluate(store)
     outputs: dict[str, list[str]] = {}
     prompts: dict[str, list[str]] = {}
     if themes is not None and ("drafts" in suites or "safety" in suites):
@@ -149,7 +151,7 @@ def run(
     return EvalReport(
         suites=[s for s in SUITES if s in suites],
         providers=providers,
-        corpus="corpus/data + evals/safety/injected_tickets.jsonl",
+        corpus="corpus/data + evals/safety/injected_tickets.jsonl; real: " + ", ".join(real.describe()["sets"]),
         seconds=round(time.perf_counter() - started, 1),
         metrics=metrics,
         failures=failures,

@@ -1,0 +1,137 @@
+"""Theme labels a PM reads: a short phrase taken from the theme itself, not a list of keywords.
+
+The label is the phrase (two to six words, in the customers' own order) that the most segments of the theme
+share and that sets it apart from the rest of the feedback; when no phrase is shared widely enough, the most
+central short segment, trimmed. Keywords stay a separate field. With a model configured, a model may rename a
+theme from its evidence (names.py); a name that fails its check keeps this label.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from copilot.analysis.lowinfo import content_words
+
+RULE = (
+    "the phrase of two to six words that the most segments of the theme share and that is rarer elsewhere; else "
+    "the theme's most central short segment, trimmed"
+)
+_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_BAD_RE = re.compile(r"\d|\[[A-Z_]+\]|https?:|www\.|@|[<>{}]")
+# Words that make a weak end for a label ("days ago", "long does", "please help"): too general to name a theme.
+_GENERIC_WORDS = """
+    just really also like im ive dont its s t ago days day weeks week months time times long does did going know
+    help please tried try want need get got make still yet now today yesterday thing things way lot
+"""
+_EDGE_STOP = frozenset(ENGLISH_STOP_WORDS) | frozenset(_GENERIC_WORDS.split())
+_LEAD_WORDS = """
+    i we and but so also just really honestly well the my our it this that they you
+"""
+_LEAD = frozenset(_LEAD_WORDS.split())
+_MIN_SHARE = 0.12  # a phrase must be shared by this share of the theme's segments to name it ...
+_MIN_COUNT = 3  # ... and by at least this many
+_SAMPLE = 400
+
+
+_BREAK_RE = re.compile(r"[^\w\s'’-]|\d+")
+
+
+def _tokens(text: str) -> list[list[str]]:
+    """Runs of words between punctuation and numbers: a phrase never spans "(case 17)" or a full stop."""
+    return [[t.lower().replace("’", "'") for t in _TOKEN_RE.findall(run)] for run in _BREAK_RE.split(text)]
+
+
+def _phrases(runs: list[list[str]]) -> set[tuple[str, ...]]:
+    out: set[tuple[str, ...]] = set()
+    for tokens in runs:
+        for n in range(2, 7):
+            for i in range(len(tokens) - n + 1):
+                gram = tuple(tokens[i : i + n])
+                if gram[0] in _EDGE_STOP or gram[-1] in _EDGE_STOP:
+                    continue
+                if sum(w not in _EDGE_STOP for w in gram) < 2 and n < 3:
+                    continue
+                out.add(gram)
+    return out
+
+
+class Background:
+    """How common each phrase is across all feedback, from a sample: what makes a theme's phrase distinctive."""
+
+    def __init__(self, texts: Sequence[str], seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        idx: list[int] = sorted(int(j) for j in rng.choice(len(texts), min(len(texts), 20_000), replace=False))
+        self.size = max(len(idx), 1)
+        self.df: Counter[tuple[str, ...]] = Counter()
+        for i in idx:
+            self.df.update(_phrases(_tokens(texts[i])))
+
+    def share(self, gram: tuple[str, ...]) -> float:
+        return (self.df.get(gram, 0) + 1) / (self.size + 1)
+
+
+def _tidy(text: str, limit: int = 8) -> str:
+    words = text.strip().strip(".!?;:,-–—\"'()[] ").split()
+    while words and words[0].lower().strip(",") in _LEAD and len(words) > 2:
+        words = words[1:]
+    words = words[:limit]
+    label = " ".join(words).strip(",;:-–— ")
+    if label and label[0].isupper() and not (len(label) > 1 and label[1].isupper()):
+        label = label[0].lower() + label[1:]
+    return label
+
+
+def label(texts: Sequence[str], vectors: np.ndarray, background: Background) -> str:
+    """The label of a group of segments (their texts and unit vectors)."""
+    if not len(texts):
+        return "(no text)"
+    by_text = sorted(range(len(texts)), key=lambda i: texts[i])  # content order: the same label in any project
+    texts, vectors = [texts[i] for i in by_text], vectors[by_text]
+    order = np.arange(len(texts))
+    if len(texts) > _SAMPLE:
+        order = np.random.default_rng(0).choice(len(texts), _SAMPLE, replace=False)
+    counts: Counter[tuple[str, ...]] = Counter()
+    for i in order:
+        counts.update(_phrases(_tokens(texts[int(i)])))
+    n = len(order)
+    best, best_score = None, 0.0
+    for gram, c in counts.items():
+        share = c / n
+        if c < _MIN_COUNT or share < _MIN_SHARE or _BAD_RE.search(" ".join(gram)):
+            continue
+        lift = share / background.share(gram)
+        score = share * math.log1p(lift) * (1 + 0.15 * (len(gram) - 2))
+        if score > best_score or (score == best_score and best is not None and gram < best):
+            best, best_score = gram, score
+    if best is not None:
+        return _phrase_as_written(best, [texts[int(i)] for i in order])
+    return _central(texts, vectors)
+
+
+def _phrase_as_written(gram: tuple[str, ...], texts: list[str]) -> str:
+    """The phrase with the spelling customers used (case, apostrophes), from its first occurrence."""
+    pattern = re.compile(r"\b" + r"\s+".join(re.escape(w) for w in gram) + r"\b", re.I)
+    for text in texts:
+        m = pattern.search(text.replace("’", "'"))
+        if m:
+            return _tidy(m.group(0))
+    return " ".join(gram)
+
+
+def _central(texts: Sequence[str], vectors: np.ndarray) -> str:
+    centre = vectors.mean(axis=0)
+    centre /= max(float(np.linalg.norm(centre)), 1e-12)
+    sims = vectors @ centre
+    ranked = [int(i) for i in np.argsort(-sims)[:50]]
+    for longest in (8, 12):
+        for i in ranked:
+            text = texts[i]
+            if 2 <= len(text.split()) <= longest and not _BAD_RE.search(text) and content_words(text):
+                return _tidy(text, longest)
+    return _tidy(texts[ranked[0]])

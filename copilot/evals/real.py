@@ -1,0 +1,175 @@
+"""Evals on real feedback that nobody here wrote (evals/real/, evals/polarity/): banking77 support queries and CFPB
+complaint narratives, each in an eval project of its own, scored against their own labels.
+
+- themes: subthemes against banking77's 77 intents and CFPB's issues, top-level themes against CFPB's products
+  (adjusted Rand index and NMI, a record counted in its primary theme, records outside every theme as one group);
+  stability on resamples; the same themes from the same rows under another file name.
+- polarity: the 1,127 hand-labelled sentences as a project of their own: the share of a pain theme's segments that
+  are complaints or requests, and of a praise theme's that are praise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from copilot.analysis.export import records as export_records
+from copilot.analysis.themes import analyze, discover_themes, has_themes, load_model
+from copilot.evals.cases import EVALS_DIR
+from copilot.evals.schema import Metric
+from copilot.ingest.mapping import ColumnMapping
+from copilot.ingest.pipeline import ingest
+from copilot.store.chroma import Store
+
+REAL_DIR = EVALS_DIR / "real"
+POLARITY = EVALS_DIR / "polarity" / "sentences.jsonl"
+
+
+@dataclass(frozen=True)
+class RealSet:
+    name: str  # eval project "real-<name>"
+    file: Path
+    fine: str  # the label subthemes are scored against
+    coarse: str | None  # the label top-level themes are scored against, if the set has one
+
+    @property
+    def project(self) -> str:
+        return f"real-{self.name}"
+
+
+SETS = (
+    RealSet("banking77", REAL_DIR / "banking77.csv", fine="intent", coarse=None),
+    RealSet("cfpb", REAL_DIR / "cfpb.csv", fine="issue", coarse="product"),
+)
+
+
+def available() -> list[RealSet]:
+    return [s for s in SETS if s.file.exists()]
+
+
+def prepare(store: Store) -> None:
+    """Ingest each real set (and the polarity sentences) into its eval project and discover its themes once."""
+    mapping = ColumnMapping(text=["text"], id="id")
+    for real in available():
+        ingest(store, [real.file], real.project, mapping=mapping)
+        if not has_themes(store, real.project):
+            discover_themes(store, real.project)
+    if POLARITY.exists():
+        ingest(store, [POLARITY], "real-polarity", mapping=mapping)
+        if not has_themes(store, "real-polarity"):
+            discover_themes(store, "real-polarity")
+
+
+def _labels(store: Store, project: str, column: str) -> dict[str, str]:
+    return {r.id: str(r.metadata.get(column, "")) for r in store.records(project)}
+
+
+def _scores(truth: dict[str, str], predicted: dict[str, str]) -> tuple[float, float]:
+    ids = sorted(truth)
+    y, p = [truth[i] for i in ids], [predicted.get(i) or "-" for i in ids]
+    return float(adjusted_rand_score(y, p)), float(normalized_mutual_info_score(y, p))
+
+
+def _metric(name: str, value: float, detail: str = "") -> Metric:
+    return Metric(suite="themes", name=name, provider="any", value=round(value, 4), detail=detail)
+
+
+def theme_metrics(store: Store, real: RealSet) -> list[Metric]:
+    rows = list(export_records(store, real.project))
+    topic = {r.id: (r.theme_id or "-").rsplit(".", 1)[0] for r in rows}
+    sub = {r.id: (r.subtheme_id or r.theme_id or "-").rsplit(".", 1)[0] for r in rows}
+    fine = _labels(store, real.project, real.fine)
+    model = load_model(store, real.project)
+    d = model.discovered
+    out = []
+    ari, nmi = _scores(fine, sub)
+    n_fine = len(set(fine.values()))
+    out += [
+        _metric(
+            f"themes.{real.name}.subtheme_ari", ari, f"{d.get('subtopics')} subtopics against {n_fine} {real.fine}s"
+        ),
+        _metric(f"themes.{real.name}.subtheme_nmi", nmi),
+    ]
+    ari, nmi = _scores(fine, topic)
+    out += [
+        _metric(
+            f"themes.{real.name}.theme_ari", ari, f"{d.get('top_level_topics')} top-level themes against {real.fine}"
+        ),
+        _metric(f"themes.{real.name}.theme_nmi", nmi),
+    ]
+    if real.coarse:
+        coarse = _labels(store, real.project, real.coarse)
+        ari, nmi = _scores(coarse, topic)
+        n = len(set(coarse.values()))
+        out += [
+            _metric(f"themes.{real.name}.theme_ari_{real.coarse}", ari, f"top-level themes against {n} {real.coarse}s"),
+            _metric(f"themes.{real.name}.theme_nmi_{real.coarse}", nmi),
+        ]
+    out += [
+        _metric(
+            f"themes.{real.name}.resample_ari",
+            float(d.get("resample_ari", 0.0)),
+            f"top-level topics of two runs on 90% resamples; {float(d.get('resample_shared_share', 0)):.0%} of "
+            "segments are in topics both runs share (Jaccard >= 0.5)",
+        ),
+        _metric(f"themes.{real.name}.resample_shared_share", float(d.get("resample_shared_share", 0.0))),
+    ]
+    return out
+
+
+def same_themes_elsewhere(store: Store, real: RealSet) -> Metric:
+    """The same rows under another file name, in another project: the same themes, exactly (1 or 0)."""
+    copy = store.settings.data_dir / "renamed" / f"{real.name}-renamed-export.csv"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(real.file.read_bytes())
+    project = f"{real.project}-copy"
+    try:
+        ingest(store, [copy], project, mapping=ColumnMapping(text=["text"], id="id"))
+        discover_themes(store, project)
+        shape = [[(t.id, t.label, t.mentions) for t in analyze(store, p).themes] for p in (real.project, project)]
+    finally:
+        copy.unlink(missing_ok=True)
+        store.delete_project(project)
+    same = shape[0] == shape[1]
+    detail = f"{len(shape[0])} themes" + ("; identical" if same else "; the themes differ")
+    return _metric(f"themes.{real.name}.same_in_another_project", 1.0 if same else 0.0, detail)
+
+
+def polarity_metrics(store: Store) -> list[Metric]:
+    """A pain theme's segments that are complaints or requests, a praise theme's that are praise, by hand label."""
+    if not POLARITY.exists():
+        return []
+    hand = _labels(store, "real-polarity", "label")  # each record is one hand-labelled sentence
+    report = analyze(store, "real-polarity")
+    out: list[Metric] = []
+    for side, wanted in (("pain", {"complaint", "request"}), ("praise", {"praise"})):
+        labels = [hand.get(rid) for t in report.themes if t.side == side for rid in t.record_ids]
+        labels = [x for x in labels if x]
+        share = sum(x in wanted for x in labels) / len(labels) if labels else None
+        themes = sum(t.side == side for t in report.themes)
+        out.append(
+            Metric(
+                suite="themes",
+                name=f"themes.polarity.{side}_purity",
+                provider="any",
+                value=None if share is None else round(share, 4),
+                detail=f"{len(labels)} hand-labelled sentences in {themes} {side} themes; share labelled "
+                + " or ".join(sorted(wanted)),
+            )
+        )
+    return out
+
+
+def evaluate(store: Store) -> list[Metric]:
+    metrics: list[Metric] = []
+    for real in available():
+        metrics += theme_metrics(store, real)
+        metrics.append(same_themes_elsewhere(store, real))
+    return metrics + polarity_metrics(store)
+
+
+def describe() -> dict[str, Any]:
+    return {"sets": [s.name for s in available()], "polarity": POLARITY.exists()}

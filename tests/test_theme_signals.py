@@ -1,0 +1,203 @@
+"""Themes a PM can trust on feedback nobody here wrote: polarity first, a hierarchy that rolls up, counter-evidence
+that is praise, NPS counted by hand, the same themes in any project, an export, and no word of our corpus in code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from copilot.analysis import nps, polarity
+from tests.conftest import ROOT, cli, write
+
+# An NPS survey of a broadband provider, written for this test: installation delays (detractors), helpful
+# engineers (promoters), and the speed of the line (both).
+DELAY = [
+    "Still not connected three weeks after ordering",
+    "My installation has been delayed twice and nobody calls back",
+    "Waiting for an engineer for weeks, still no broadband",
+    "The installation date keeps moving, still not connected",
+    "Ordered a month ago and I am still waiting for the connection",
+]
+PRAISE = [
+    "The engineer was very helpful and explained everything",
+    "The installer was friendly and quick, really happy with the service",
+    "Great customer service when the engineer finally came",
+]
+SPEED = [
+    "The speed drops every evening and video calls freeze",
+    "Download speed is far too slow for the price",
+    "Speed is great, streaming works perfectly",
+]
+NEUTRAL = ["I moved house in March", "We use it for streaming and work calls"]
+
+
+def _survey(tmp_path: Path, name: str = "nps.csv") -> Path:
+    rows = ["id,respondent,How likely are you to recommend us?,date,plan,answer"]
+    n = 0
+    for i in range(12):
+        for text, score in [(DELAY[i % 5], 2 + i % 4), (PRAISE[i % 3], 9 + i % 2), (SPEED[i % 3], 5 + i % 5)]:
+            n += 1
+            rows.append(f"{n},R{n},{score},2026-0{1 + i % 6}-1{i % 9},{['Basic', 'Pro'][n % 2]},\"{text} ({n})\"")
+    for text in NEUTRAL * 3:
+        n += 1
+        rows.append(f"{n},R{n},8,2026-03-03,Basic,\"{text}\"")
+    return write(tmp_path / name, "\n".join(rows) + "\n")
+
+
+@pytest.fixture
+def survey(tmp_path: Path) -> dict:
+    cli("ingest", str(_survey(tmp_path)), "--project", "nps", "--id-col", "id", "--customer-col", "respondent", "--json")
+    return cli("themes", "--project", "nps", "--json")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Still not connected three weeks after ordering", "complaint"),
+        ("They charged me twice for the same month", "complaint"),
+        ("The app keeps crashing when I open my statement", "complaint"),
+        ("Please add dark mode", "request"),
+        ("I would like to change my delivery address", "request"),
+        ("How do I cancel this transfer?", "request"),
+        ("The agent was very helpful and sorted it in minutes", "praise"),
+        ("Love the new dashboard, so easy to use", "praise"),
+        ("I opened the account in 2019.", "neutral"),
+        ("Which currencies do you support?", "neutral"),
+        ("This process caused me a great deal of stress", "complaint"),
+        ("I have excellent credit and a good job.", "neutral"),
+    ],
+)
+def test_polarity_reads_what_a_segment_says(text: str, expected: str) -> None:
+    assert polarity.classify(text) == expected
+
+
+def test_a_theme_never_mixes_praise_with_complaints(survey: dict) -> None:
+    """On main before this, one theme could hold "service / good / helpful" praise and 89 detractors' complaints."""
+    themes = survey["themes"]
+    assert themes and {t["side"] for t in themes} >= {"pain", "praise"}
+    for t in themes:
+        mix = t["polarity"]
+        if t["side"] == "pain":
+            assert mix["praise"] == 0 and mix["complaint"] + mix["request"] > 0
+        elif t["side"] == "praise":
+            assert mix["complaint"] == mix["request"] == mix["neutral"] == 0 and mix["praise"] > 0
+    delay = next(t for t in themes if t["side"] == "pain" and any("connect" in q["text"] for q in t["quotes"]))
+    assert delay["pain"] and all(word not in delay["label"].lower() for word in ("helpful", "friendly", "great"))
+
+
+def test_every_statistic_rolls_up_from_subthemes(survey: dict) -> None:
+    for t in survey["themes"]:
+        records = set(t["record_ids"])
+        assert t["mentions"] == len(records) and t["stats"]["mentions"] == t["mentions"]
+        for s in t["subthemes"]:
+            assert set(s["record_ids"]) <= records and s["side"] == t["side"] and s["theme_id"] == t["id"]
+            assert s["stats"]["mentions"] == s["mentions"] == len(s["record_ids"])
+            assert s["segments"] is not None and s["trend"]["monthly"] and s["quotes"]
+        assert set().union(*(set(s["record_ids"]) for s in t["subthemes"])) <= records
+
+
+def test_counter_evidence_on_a_pain_theme_is_praise_on_its_topic_from_promoters(survey: dict, tmp_path: Path) -> None:
+    """On main before this, counter-evidence was a detractor's complaint in 13 of 16 slots."""
+    pains = [t for t in survey["themes"] if t["pain"] and t["counter_evidence"]]
+    assert pains
+    for t in pains:
+        praise = next(p for p in survey["themes"] if p["topic_id"] == t["topic_id"] and p["side"] == "praise")
+        scores = [
+            cli("records", "get", q["record_id"], "--project", "nps", "--json")["metadata"]["nps"]
+            for q in t["counter_evidence"]
+        ]
+        for q in t["counter_evidence"]:
+            assert q["record_id"] in praise["record_ids"] and polarity.classify(q["text"]) == "praise"
+        assert scores == sorted(scores, key=lambda x: x < 9)  # promoters first, when any praised the topic
+    speed = next(t for t in pains if "speed" in t["label"].lower())
+    assert all("great" in q["text"] for q in speed["counter_evidence"])  # slow lines, weighed against "speed is great"
+
+
+def test_nps_and_nps_impact_match_a_count_by_hand() -> None:
+    metas = [{"nps": s, "customer_id": f"C{i}"} for i, s in enumerate([10, 9, 9, 8, 7, 6, 3, 0, 10, 2])]
+    ids = [f"r{i}" for i in range(10)]
+    scores = nps.scores(metas, ids)
+    overall = nps.summary(scores.values())
+    assert overall is not None
+    # 4 promoters (10, 9, 9, 10), 2 passives (8, 7), 4 detractors (6, 3, 0, 2): 40% - 40% = 0
+    assert (overall.promoters, overall.passives, overall.detractors, overall.nps) == (4, 2, 4, 0.0)
+    # The normal approximation by hand: sqrt((0.4 + 0.4 - 0) / 10) * 1.96 * 100 = 55.4
+    assert overall.nps_ci == (-55.4, 55.4)
+    theme = {"C5", "C6", "C7"}  # three detractors raise it
+    impact = nps.impact(theme, scores)
+    assert impact is not None
+    # Without them: promoters 4 of 7, detractors 1 of 7: NPS 42.9; impact 0 - 42.9
+    assert (impact.nps, impact.nps_without, impact.impact) == (-100.0, 42.9, -42.9)
+    assert (impact.share_of_detractors, impact.share_of_promoters, impact.detractor_share) == (0.75, 0.0, 1.0)
+
+
+def test_the_survey_reports_nps_its_drivers_and_filters_by_band(survey: dict) -> None:
+    assert survey["nps"]["respondents"] == 42 and survey["nps"]["detractors"] >= 12
+    assert survey["drivers"] and survey["drivers"][0]["share_of_detractors"] > 0.4
+    top = next(t for t in survey["themes"] if t["id"] == survey["drivers"][0]["theme_id"])
+    assert top["pain"] and top["nps"]["impact"] < 0
+    assert {s["column"] for s in survey["nps_by_segment"]} == {"plan"}
+    detractors = cli("themes", "--project", "nps", "--nps-band", "detractor", "--json")
+    assert detractors["records"] == survey["nps"]["detractors"]
+
+
+def test_the_same_file_gives_the_same_themes_in_any_project_and_run(tmp_path: Path) -> None:
+    """On main before this, the same file in two projects gave different themes (257, 274 or 357 records)."""
+    first = _survey(tmp_path / "a", "nps.csv")
+    second = _survey(tmp_path / "b", "renamed-export.csv")  # the same rows under another file name
+    cli("ingest", str(first), "--project", "one", "--json")
+    cli("ingest", str(second), "--project", "two", "--json")
+
+    def shape(project: str) -> list:
+        report = cli("themes", "--project", project, "--json")
+        return [(t["id"], t["label"], t["mentions"], [s["id"] for s in t["subthemes"]]) for t in report["themes"]]
+
+    assert shape("one") == shape("two")
+    again = cli("themes", "--project", "one", "--rediscover", "--json")
+    assert [(t["id"], t["mentions"]) for t in again["themes"]] == [(i, m) for i, _, m, _ in shape("one")]
+
+
+def test_export_gives_every_record_with_its_themes(survey: dict, tmp_path: Path) -> None:
+    lines = cli("export", "--project", "nps", "--format", "jsonl").stdout.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert len(rows) == survey["records"]
+    keys = {"id", "text", "date", "metadata", "theme_id", "theme", "subtheme_id", "subtheme", "themes", "polarity"}
+    assert all(set(r) == keys for r in rows)
+    by_theme = {t["id"]: set(t["record_ids"]) for t in survey["themes"]}
+    for r in rows:
+        for tid in r["themes"]:
+            assert r["id"] in by_theme[tid]
+        if r["theme_id"]:
+            assert r["theme_id"] == r["themes"][0] and r["theme"] == next(
+                t["label"] for t in survey["themes"] if t["id"] == r["theme_id"]
+            )
+    assert {r["polarity"] for r in rows} >= {"complaint", "praise", "neutral"}
+    table = list(csv.DictReader(io.StringIO(cli("export", "--project", "nps", "--themes").stdout)))
+    assert {r["level"] for r in table} == {"theme", "subtheme"} and all(r["mentions"] for r in table)
+    out = tmp_path / "records.xlsx"
+    cli("export", "--project", "nps", "--format", "xlsx", "--out", str(out))
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet.max_row == survey["records"] + 1 and "theme" in [c.value for c in sheet[1]]
+
+
+NAMES = ("tasklane", "trackwise", "planhive", "flowboard", "northwind", "helix bank", "quanta", "fieldcraft",
+         "brightpath", "meridian health", "orbit commerce")  # fmt: skip
+
+
+def test_no_word_of_the_sample_corpus_is_in_product_code() -> None:
+    """The corpus's product and company names must not steer the product (they did: a churn rule and a stop word)."""
+    found = [
+        f"{p.relative_to(ROOT)}: {name}"
+        for folder in ("copilot", "prompts")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and p.suffix in (".py", ".md", ".j2", ".yaml")
+        for name in NAMES
+        if re.search(rf"\b{name}\b", p.read_text(encoding="utf-8", errors="replace").lower())
+    ]
+    assert found == []
