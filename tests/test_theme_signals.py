@@ -201,3 +201,29 @@ def test_no_word_of_the_sample_corpus_is_in_product_code() -> None:
         if re.search(rf"\b{name}\b", p.read_text(encoding="utf-8", errors="replace").lower())
     ]
     assert found == []
+
+
+def test_a_model_names_themes_and_a_name_it_cannot_back_is_refused(tmp_path: Path) -> None:
+    import json as _json
+
+    from copilot.analysis.themes import analyze, discover_themes
+    from copilot.llm.fake import FakeModel
+    from copilot.store import open_store
+
+    cli("ingest", str(_survey(tmp_path)), "--project", "named", "--id-col", "id", "--json")
+    store = open_store()
+
+    def namer(messages: list) -> str:
+        prompt = messages[0].content
+        if "Still not connected three weeks" in prompt and "holds complaints and requests" in prompt:
+            return _json.dumps({"name": "still not connected after ordering"})
+        return _json.dumps({"name": "Quarterly revenue synergies"})  # words no customer wrote
+
+    model = discover_themes(store, "named", namer=FakeModel(responder=namer))
+    report = analyze(store, "named")
+    delay = next(t for t in report.themes if t.pain and "connect" in " ".join(q.text for q in t.quotes))
+    assert delay.label == "still not connected after ordering"
+    others = [t for t in report.themes if t.id != delay.id]
+    assert others and all("synergies" not in t.label.lower() for t in others)
+    assert model.naming_notes and all("refused" in n for n in model.naming_notes)
+    assert any("words not in the theme's phrases or quotes: quarterly" in n for n in model.naming_notes)

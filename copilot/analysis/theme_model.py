@@ -53,6 +53,7 @@ class ThemeModel:
     topics: dict[str, dict[str, Any]]  # id -> {"keywords", "labels": {side: label}, "stability"}
     subtopics: dict[str, dict[str, Any]]  # id -> {"keywords", "labels": {side: label}, "topic"}
     discovered: dict[str, Any] = field(default_factory=dict)
+    naming_notes: list[str] = field(default_factory=list)  # names a model proposed and the check refused
 
     def describe(self) -> str:
         return json.dumps(

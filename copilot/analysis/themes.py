@@ -19,6 +19,7 @@ from copilot.analysis import lowinfo, nps, quotes, sentiment, stats
 from copilot.analysis.clustering import ClusterParams
 from copilot.analysis.feedback import FeedbackSet, load_feedback
 from copilot.analysis.labels import RULE as LABEL_RULE
+from copilot.analysis.names import name_themes
 from copilot.analysis.polarity import POLARITIES
 from copilot.analysis.polarity import RULES as POLARITY_RULES
 from copilot.analysis.schema import (
@@ -34,18 +35,27 @@ from copilot.analysis.schema import (
 from copilot.analysis.taxonomy import Taxonomy
 from copilot.analysis.theme_model import SIDES, UNSTABLE_BELOW, ThemeModel, discover, sides_of, theme_id
 from copilot.errors import CopilotError, ErrorCode
+from copilot.llm.base import Model
 from copilot.store.chroma import Store
 from copilot.store.filters import SearchFilter
 
 MIN_THEME_SHARE = 0.002  # a topic's side smaller than this share of the records (or than 3) is not a theme
 
 
-def discover_themes(store: Store, project: str, params: ClusterParams | None = None) -> ThemeModel:
-    """Cluster all current feedback and save the theme model (ids of topics that stay are kept)."""
+def discover_themes(
+    store: Store, project: str, params: ClusterParams | None = None, namer: Model | None = None
+) -> ThemeModel:
+    """Cluster all current feedback and save the theme model (ids of topics that stay are kept). With a model
+    (`namer`), each theme is also named by it, and a name that fails its check keeps the extractive label."""
     params = params or ClusterParams()
     fs = load_feedback(store, project)
     previous = ThemeModel.from_store(store, project)
     model = discover(fs, previous, params)
+    if namer is not None:
+        model.discovered["naming"] = namer.provider
+        notes = name_themes(namer, model, fs)
+        model.discovered["names_refused"] = len(notes)
+        model.naming_notes = notes
     model.save(store, project)  # even with no themes (too little text): discovery ran, and reads say so
     return model
 

@@ -34,6 +34,9 @@ def themes(
     rediscover: Annotated[bool, typer.Option(help="Rebuild the themes from all current feedback.")] = False,
     taxonomy: Annotated[Path | None, typer.Option(help="Apply a taxonomy file (labels, merges, splits).")] = None,
     save: Annotated[Path | None, typer.Option(help="Write the themes as an editable taxonomy YAML file.")] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="When discovering: a model (openai, local) names the themes, checked.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """What customers talk about: themes with mentions, reach, share, segments, trend, sentiment and quotes.
@@ -47,8 +50,16 @@ def themes(
         tax = Taxonomy.load(taxonomy) if taxonomy else None
         if rediscover or not has_themes(store, project):
             why = "rediscovering themes" if rediscover else "no themes yet: discovering them"
+            namer = None
+            if provider:
+                from copilot.config import get_settings
+                from copilot.llm.registry import get_model
+
+                namer = get_model(get_settings(), provider)
             with spinner(err.is_terminal, f"{why} in {project!r} ..."):
-                model = discover_themes(store, project)
+                model = discover_themes(store, project, namer=namer)
+            for note in model.naming_notes:
+                err.print(f"[yellow]name refused:[/yellow] {note}", highlight=False)
             err.print(
                 f"{why[0].upper() + why[1:]}: found {len(model.topics)} topics in "
                 f"{model.discovered.get('records', 0):,} feedback records; saved with the project "
