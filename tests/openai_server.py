@@ -71,8 +71,9 @@ def openai_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 @contextmanager
 def chat_server(replies: list[Any] | Callable[[dict[str, Any]], Any]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """An OpenAI-compatible /chat/completions endpoint answering from a script, or from a function of the
-    request body. Each reply is a str (the assistant's text), ("stream", [pieces]) for a streamed answer, or
-    (status, seconds) for an error status with a Retry-After header."""
+    request body. Each reply is a str (the assistant's text), ("stream", [pieces]) for a streamed answer,
+    ("die", [pieces]) for a stream whose server goes away after those pieces, or (status, seconds) for an error
+    status with a Retry-After header."""
     requests: list[dict[str, Any]] = []
     script = [] if callable(replies) else list(replies)
 
@@ -96,7 +97,7 @@ def chat_server(replies: list[Any] | Callable[[dict[str, Any]], Any]) -> Iterato
                 self._send(reply[0], err, "application/json", {"Retry-After": str(reply[1])})
                 return
             usage = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
-            if isinstance(reply, tuple) and reply[0] == "stream":
+            if isinstance(reply, tuple) and reply[0] in ("stream", "die"):
                 frames = [
                     {
                         "id": "c1",
@@ -107,8 +108,19 @@ def chat_server(replies: list[Any] | Callable[[dict[str, Any]], Any]) -> Iterato
                     }
                     for piece in reply[1]
                 ]
-                data = "".join(f"data: {json.dumps(f)}\n\n" for f in frames) + "data: [DONE]\n\n"
-                self._send(200, data.encode(), "text/event-stream")
+                if (body.get("stream_options") or {}).get("include_usage"):  # as OpenAI: a last chunk, no choices
+                    frames.append({"id": "c1", "object": "chat.completion.chunk", "choices": [], "usage": usage})
+                data = "".join(f"data: {json.dumps(f)}\n\n" for f in frames)
+                if reply[0] == "die":  # promise more than is sent, then hang up: the client sees a cut stream
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Content-Length", str(len(data) + 4096))
+                    self.end_headers()
+                    self.wfile.write(data.encode())
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self._send(200, (data + "data: [DONE]\n\n").encode(), "text/event-stream")
                 return
             payload = {
                 "id": "c1",

@@ -37,7 +37,7 @@ def test_chat_streams_typed_events_with_citations_and_keeps_the_conversation(ser
     types = [e["type"] for e in events]
     assert types[0] == "meta" and types[-1] == "done" and "delta" in types and "citation" in types
     meta, done = events[0], events[-1]
-    assert meta["route"] == "answer" and meta["provider"] == "extractive" and len(meta["evidence"]) == 6
+    assert meta["route"] == "answer" and meta["provider"] == "extractive" and 2 <= len(meta["evidence"]) <= 6
     answer = "".join(e["text"] for e in events if e["type"] == "delta")
     assert answer == done["answer"] and answer.startswith("No language model is configured")
     store = open_store(settings)
@@ -88,7 +88,7 @@ def test_generation_stops_when_the_client_disconnects(served: tuple[str, Setting
     with (
         httpx.Client(headers=AUTH, timeout=60) as client,
         connect_sse(
-            client, "POST", f"{url}/v1/projects/t/chat", json={"message": "what about offline mode?"}
+            client, "POST", f"{url}/v1/projects/t/chat", json={"message": "what about offline mode?", "live": True}
         ) as source,
     ):
         for sse in source.iter_sse():
@@ -105,7 +105,7 @@ def test_a_heartbeat_keeps_a_quiet_stream_alive(served: tuple[str, Settings], mo
     monkeypatch.setattr(chat_routes, "HEARTBEAT_S", 0.2)
     seen = ""
     with httpx.stream(
-        "POST", f"{url}/v1/projects/t/chat", headers=AUTH, json={"message": "offline mode?"}, timeout=60
+        "POST", f"{url}/v1/projects/t/chat", headers=AUTH, json={"message": "offline mode?", "live": True}, timeout=60
     ) as r:
         for line in r.iter_lines():
             seen += line + "\n"

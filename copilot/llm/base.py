@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -43,18 +43,37 @@ class ModelError(CopilotError):
         self.raw = raw
 
 
+# A stream yields the text as it is written and returns the model's own token counts when it reports them:
+# `usage = yield from model.stream(...)`. Errors while iterating are ModelError, like errors at the start.
+TextStream = Generator[str, None, Usage | None]
+
+
 class Model(Protocol):
     provider: str
     model: str
     can_generate: bool  # False for the extractive engine: drafts are then assembled from the analysis
 
-    def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion: ...
+    def generate(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> Completion: ...
 
     def generate_json(
         self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
     ) -> tuple[T, Completion]: ...
 
-    def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]: ...
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> TextStream: ...
 
 
 def parse_json(schema: type[T], text: str) -> T:

@@ -7,9 +7,9 @@ draft the prompt carries: it runs prompts, fencing, verification and provenance 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-from copilot.llm.base import Completion, Message, ModelError, T, Usage, parse_json
+from copilot.llm.base import Completion, Message, ModelError, T, TextStream, Usage, parse_json
 
 DRAFT_RE = re.compile(r"<<<(DATA-[0-9A-F]+) draft\n(.*?)\n\1>>>", re.S)
 Responder = Callable[[list[Message]], str]
@@ -47,12 +47,20 @@ class FakeModel:
             raise reply
         return reply
 
-    def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
+    def generate(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> Completion:
         text = self._next(messages)
-        return Completion(
-            text=text,
-            usage=Usage(prompt_tokens=sum(len(m.content) // 4 for m in messages), completion_tokens=len(text) // 4),
-        )
+        return Completion(text=text, usage=self._usage(messages, text))
+
+    @staticmethod
+    def _usage(messages: list[Message], text: str) -> Usage:
+        return Usage(prompt_tokens=sum(len(m.content) // 4 for m in messages), completion_tokens=len(text) // 4)
 
     def generate_json(
         self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
@@ -60,7 +68,15 @@ class FakeModel:
         completion = self.generate(messages, max_tokens=max_tokens)
         return parse_json(schema, completion.text), completion
 
-    def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]:
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> TextStream:
         text = self._next(messages)
         for i in range(0, len(text), 8):
             yield text[i : i + 8]
+        return self._usage(messages, text)

@@ -6,13 +6,12 @@ output asks for a JSON schema; every call records its tokens and estimated cost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
 from copilot.config import Settings
 from copilot.errors import CopilotError, ErrorCode
-from copilot.llm.base import Completion, Message, ModelError, T, Usage, parse_json
+from copilot.llm.base import Completion, Message, ModelError, T, TextStream, Usage, parse_json
 
 # USD per million tokens (input, output); a model not listed is priced at 0 and says so in provenance.
 PRICES: dict[str, tuple[float, float]] = {
@@ -71,9 +70,25 @@ class OpenAIChatModel:
             raise ModelError(f"{self.model} answered HTTP {exc.status_code}: {exc.message}") from exc
         except openai.APIConnectionError as exc:
             raise ModelError(f"cannot reach the model server ({exc.__class__.__name__}: {exc})") from exc
+        except openai.OpenAIError as exc:
+            raise ModelError(f"{self.model} failed: {exc.__class__.__name__}: {exc}") from exc
 
-    def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
-        resp = self._create(messages, max_tokens=max_tokens, temperature=0.2)
+    @staticmethod
+    def _sampling(max_tokens: int, temperature: float | None, stop: list[str] | None) -> dict[str, Any]:
+        options: dict[str, Any] = {"max_tokens": max_tokens, "temperature": 0.2 if temperature is None else temperature}
+        if stop:
+            options["stop"] = stop
+        return options
+
+    def generate(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> Completion:
+        resp = self._create(messages, **self._sampling(max_tokens, temperature, stop))
         text = resp.choices[0].message.content or ""  # type: ignore[attr-defined]
         return Completion(text=text, usage=self._usage(getattr(resp, "usage", None)))
 
@@ -89,14 +104,32 @@ class OpenAIChatModel:
         completion = Completion(text=text, usage=self._usage(getattr(resp, "usage", None)))
         return parse_json(schema, text), completion
 
-    def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]:
-        events = self._create(messages, max_tokens=max_tokens, temperature=0.2, stream=True)
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> TextStream:
+        import httpx
+        import openai
+
+        options = self._sampling(max_tokens, temperature, stop)
+        events = self._create(messages, **options, stream=True, stream_options={"include_usage": True})
+        usage: Usage | None = None
         try:
             for event in events:  # type: ignore[attr-defined]
+                if getattr(event, "usage", None) is not None:
+                    usage = self._usage(event.usage)
                 for choice in event.choices:
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
+        except (openai.OpenAIError, httpx.HTTPError) as exc:
+            # A server that dies mid-answer surfaces here, after the stream started: name it like any model failure.
+            raise ModelError(f"the model {self.model} stopped mid-answer ({exc.__class__.__name__}: {exc})") from exc
         finally:
             close = getattr(events, "close", None)
             if close:
                 close()
+        return usage

@@ -4,9 +4,8 @@ count their calls. Thread-safe: several calls may run at once."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
-from copilot.llm.base import Completion, Message, Model, T
+from copilot.llm.base import Completion, Message, Model, T, TextStream
 
 
 class RecordingModel:
@@ -26,9 +25,16 @@ class RecordingModel:
         with self._lock:
             self.prompts.append("\n".join(m.content for m in messages))
 
-    def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
+    def generate(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> Completion:
         self._keep(messages)
-        return self.inner.generate(messages, max_tokens=max_tokens)
+        return self.inner.generate(messages, max_tokens=max_tokens, temperature=temperature, stop=stop)
 
     def generate_json(
         self, messages: list[Message], schema: type[T], *, max_tokens: int = 2048
@@ -36,6 +42,13 @@ class RecordingModel:
         self._keep(messages)
         return self.inner.generate_json(messages, schema, max_tokens=max_tokens)
 
-    def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]:
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> TextStream:
         self._keep(messages)
-        return self.inner.stream(messages, max_tokens=max_tokens)
+        return (yield from self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature, stop=stop))

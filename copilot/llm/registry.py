@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from copilot.config import Settings
 from copilot.errors import CopilotError, ErrorCode
-from copilot.llm.base import Completion, Message, Model, ModelError, T
+from copilot.llm.base import Completion, Message, Model, ModelError, T, TextStream
 
 
 class ExtractiveEngine:
@@ -19,7 +17,14 @@ class ExtractiveEngine:
     def _refuse(self) -> ModelError:
         return ModelError("the extractive engine does not generate text; configure a provider for prose")
 
-    def generate(self, messages: list[Message], *, max_tokens: int = 1024) -> Completion:
+    def generate(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> Completion:
         raise self._refuse()
 
     def generate_json(
@@ -27,7 +32,14 @@ class ExtractiveEngine:
     ) -> tuple[T, Completion]:
         raise self._refuse()
 
-    def stream(self, messages: list[Message], *, max_tokens: int = 1024) -> Iterator[str]:
+    def stream(
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 1024,
+        temperature: float | None = None,
+        stop: list[str] | None = None,
+    ) -> TextStream:
         raise self._refuse()
 
 
