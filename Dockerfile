@@ -1,13 +1,17 @@
-# PM Copilot API. Build: docker build -t pm-copilot .   Run: see docker-compose.yml (API plus a Chroma server).
-FROM python:3.12-slim AS build
+# PM Copilot API. Build: docker build -t pm-copilot .   Run: see docker-compose.yml (API, Chroma and Redis).
+# Python 3.11, as the tests and docker/constraints.txt (the pinned dependencies) were made with it.
+FROM python:3.11-slim AS build
 WORKDIR /app
+# Dependencies first, from the pinned list: this layer is rebuilt only when the list changes.
+COPY docker/install.sh docker/constraints.txt ./docker/
+RUN sh docker/install.sh /opt/venv /app deps
 COPY pyproject.toml README.md ./
 COPY copilot ./copilot
 COPY prompts ./prompts
 COPY docker ./docker
-RUN sh docker/install.sh /opt/venv /app
+RUN sh docker/install.sh /opt/venv /app app
 
-FROM python:3.12-slim
+FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     VENV=/opt/venv \
     COPILOT_DATA_DIR=/data \

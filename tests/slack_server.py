@@ -1,7 +1,8 @@
 """A fake Slack Web API on 127.0.0.1 that records every call: point `WebClient(base_url=...)` at it.
 
-It answers the methods the bot uses, takes file uploads, serves shared files for download, and can answer a
-method with 429 once (to prove the retry handlers)."""
+It answers the methods the bot uses, takes file uploads, serves shared files for download (or redirects them),
+takes posts to a command's response URL (recorded as "respond"), answers `not_in_channel` for channels the bot
+has not joined, and can answer a method with 429 once (to prove the retry handlers)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     rate_limit_once: set[str] = field(default_factory=set)
+    redirects: dict[str, str] = field(default_factory=dict)  # file name -> Location
+    not_joined: set[str] = field(default_factory=set)  # channels where posting answers not_in_channel
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -78,7 +81,9 @@ def fake_slack() -> Iterator[FakeSlack]:
                 state.calls.append(
                     {"method": "download", "args": {"name": name, "auth": self.headers.get("Authorization")}}
                 )
-            if name in state.files:
+            if name in state.redirects:
+                self._reply(302, b"", {"Location": state.redirects[name]})
+            elif name in state.files:
                 self._reply(200, state.files[name])
             else:
                 self._reply(404, {"ok": False})
@@ -90,8 +95,14 @@ def fake_slack() -> Iterator[FakeSlack]:
                 state.uploads[path.rsplit("/", 1)[-1]] = body
                 self._reply(200, b"OK")
                 return
-            method = path.removeprefix("/api/")
+            method = "respond" if path.startswith("/respond") else path.removeprefix("/api/")
             args = _args(self, body)
+            joined = args.get("channel") or args.get("channel_id")
+            if method in ("chat.postMessage", "files.completeUploadExternal") and joined in state.not_joined:
+                with state.lock:
+                    state.calls.append({"method": f"{method} (not_in_channel)", "args": args})
+                self._reply(200, {"ok": False, "error": "not_in_channel"})
+                return
             with state.lock:
                 if method in state.rate_limit_once:
                     state.rate_limit_once.discard(method)

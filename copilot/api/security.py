@@ -1,4 +1,5 @@
-"""API keys, per-key rate limits and the request size limit."""
+"""API keys with their projects, per-key rate limits, a limit on wrong keys per client address, and the
+request size limit."""
 
 from __future__ import annotations
 
@@ -8,42 +9,64 @@ import time
 from typing import Any
 
 from fastapi import Request
-from limits import parse
-from limits.storage import MemoryStorage
+from limits import RateLimitItem, parse
+from limits.errors import StorageError
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from copilot.api.errors import RateLimited
+from copilot.api.scopes import Caller, key_identity, parse_keys
 from copilot.config import Settings
 from copilot.errors import CopilotError, ErrorCode
+from copilot.shared_state import limiter_storage, unreachable
 
 
 class Guard:
-    """Checks the bearer token and counts the request against its key's rate limit (per process)."""
+    """Checks the bearer token and counts the request against its key's rate limit. Counters are per process,
+    or shared by every process through COPILOT_REDIS_URL."""
 
     def __init__(self, settings: Settings) -> None:
-        self.keys = settings.api_key_list
+        self.keys = parse_keys(settings.api_keys.get_secret_value() if settings.api_keys else "")
         self.limit = parse(settings.rate_limit)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.failures = parse(settings.auth_failure_limit)
+        self.limiter = MovingWindowRateLimiter(limiter_storage(settings))
 
-    def __call__(self, request: Request) -> str:
-        identity = self._identify(request)
-        if not self.limiter.hit(self.limit, identity):
-            reset = self.limiter.get_window_stats(self.limit, identity).reset_time
-            wait = max(1, int(reset - time.time()) + 1)
-            raise RateLimited(f"rate limit of {self.limit} exceeded; retry in {wait} s", wait)
-        return identity
+    def __call__(self, request: Request) -> Caller:
+        address = "client:" + (request.client.host if request.client else "unknown")
+        try:
+            caller = self._identify(request, address)
+            self._count(self.limit, caller.identity, "rate limit of {limit} exceeded; retry in {wait} s")
+        except StorageError as exc:
+            raise unreachable(exc.storage_error) from exc
+        return caller
 
-    def _identify(self, request: Request) -> str:
+    def _count(self, limit: RateLimitItem, bucket: str, message: str) -> None:
+        if not self.limiter.hit(limit, bucket):
+            self._refuse(limit, bucket, message)
+
+    def _refuse(self, limit: RateLimitItem, bucket: str, message: str) -> None:
+        reset = self.limiter.get_window_stats(limit, bucket).reset_time
+        wait = max(1, int(reset - time.time()) + 1)
+        raise RateLimited(message.format(limit=limit, wait=wait), wait)
+
+    def _identify(self, request: Request, address: str) -> Caller:
         if not self.keys:
-            return "client:" + (request.client.host if request.client else "unknown")
+            return Caller(address)
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise CopilotError(ErrorCode.unauthorized, "send an API key as 'Authorization: Bearer KEY'")
-        for key in self.keys:
-            if hmac.compare_digest(token.strip().encode(), key.encode()):
-                return "key:" + key[-6:]
+        # An address that sent too many wrong keys is refused before its key is even compared, so guessing
+        # cannot go on at full speed, not even to find out that a guess was right.
+        failures = "auth-failures:" + address
+        too_many = "too many wrong API keys from this address ({limit}); retry in {wait} s"
+        if not self.limiter.test(self.failures, failures):
+            self._refuse(self.failures, failures, too_many)
+        token = token.strip()
+        for key, projects in self.keys.items():
+            if hmac.compare_digest(token.encode(), key.encode()):
+                return Caller(key_identity(key), projects)
+        self._count(self.failures, failures, too_many)
         raise CopilotError(ErrorCode.unauthorized, "the API key is not valid")
 
 

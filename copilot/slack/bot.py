@@ -2,7 +2,9 @@
 
 Every listener acknowledges at once and does the slow work in a lazy listener. The bot ignores itself, other
 bots, edits and other message subtypes, answers a mention once even when Slack sends it as both `app_mention`
-and `message`, and ignores Slack's retries. Logs hold ids and error types, never message text.
+and `message`, and answers each event once however often Slack delivers it (a retry whose first delivery never
+arrived is answered; the marks are shared by every process, see copilot.shared_state). `/pm` replies through the
+command's response URL. Logs hold ids and error types, never message text.
 """
 
 from __future__ import annotations
@@ -10,12 +12,9 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-import httpx
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
@@ -27,8 +26,11 @@ from copilot.drafts import registry
 from copilot.drafts.build import draft_document, draft_markdown, inputs_for
 from copilot.errors import CopilotError, ErrorCode
 from copilot.llm.registry import get_model
+from copilot.shared_state import FirstSeen
 from copilot.slack import blocks
 from copilot.slack.feedback import Feedback
+from copilot.slack.files import download
+from copilot.slack.replies import CommandReplies
 from copilot.store.chroma import Store
 from copilot.survey.pipeline import Options, survey_report
 from copilot.survey.render import write
@@ -38,23 +40,6 @@ for _noisy in ("slack_bolt", "slack_sdk"):  # their debug lines carry request bo
     logging.getLogger(_noisy).setLevel(logging.WARNING)
 MENTION_RE = re.compile(r"<@[A-Z0-9]+>")
 SURVEY_TYPES = {"csv", "xlsx"}
-
-
-class _Seen:
-    """Message timestamps already handled, so one mention gets one answer (bounded, thread-safe)."""
-
-    def __init__(self, size: int = 5000) -> None:
-        self.keys: OrderedDict[str, None] = OrderedDict()
-        self.size, self.lock = size, threading.Lock()
-
-    def first(self, key: str) -> bool:
-        with self.lock:
-            if key in self.keys:
-                return False
-            self.keys[key] = None
-            if len(self.keys) > self.size:
-                self.keys.popitem(last=False)
-            return True
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -71,15 +56,24 @@ class Bot:
         self.settings, self.store = settings, store
         self.client = client or web_client(settings)
         self.feedback = Feedback(settings.service_db)
-        self.seen = _Seen()
+        self.seen = FirstSeen(settings)  # event ids and messages answered, in every process and after a restart
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
         self.app = App(
             client=self.client,
             signing_secret=secret,
             process_before_response=True,
             request_verification_enabled=secret is not None,
+            token_verification_enabled=False,  # no call to Slack here: the API starts when Slack is unreachable
         )
         self._register()
+
+    def check(self) -> str:
+        """Whether Slack answers with this token: "connected", or why not (the status /readyz shows)."""
+        try:
+            self.client.auth_test()
+        except Exception as exc:  # noqa: BLE001 - any failure is a status to show, not a reason to stop
+            return f"unreachable ({type(exc).__name__})"
+        return "connected"
 
     def project_for(self, channel: str) -> str | None:
         return self.settings.slack_projects.get(channel) or self.settings.slack_default_project
@@ -89,8 +83,11 @@ class Bot:
         app = self.app
 
         @app.middleware
-        def skip_retries(req: BoltRequest, next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's argument name
-            if req.headers.get("x-slack-retry-num"):  # the first delivery is already being answered
+        def once_per_event(req: BoltRequest, next: Any) -> BoltResponse | None:  # noqa: A002 - Bolt's name
+            # Slack retries an event it thinks was not received; whichever delivery comes first is answered,
+            # the others only acknowledged.
+            event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+            if event_id and not self.seen.first(f"event:{event_id}"):
                 return BoltResponse(status=200, body="")
             return next()
 
@@ -140,6 +137,8 @@ class Bot:
     def _answer(self, client: WebClient, channel: str, thread: str, project: str, question: str) -> None:
         model = get_model(self.settings)
         done = answer_once(chat_events(self.store, project, question, model))
+        if not done.get("verification", {}).get("passed"):  # a post cannot be taken back: never an unverified one
+            raise CopilotError(ErrorCode.verification, "the answer could not be verified, so it was not posted")
         evidence = [{"record_id": c["record_id"], "quote": c["quote"]} for c in done["citations"]]
         answer_id = self.feedback.answered(project, channel, question, done["answer"], evidence)
         if done.get("meta", {}).get("route") == "draft":
@@ -167,21 +166,9 @@ class Bot:
             blocks.plain("Summarising the survey; the report comes here."),
             "Summarising the survey",
         )
-        token = self.settings.slack_bot_token.get_secret_value() if self.settings.slack_bot_token else ""
         with tempfile.TemporaryDirectory() as tmp:
             name = Path(str(file.get("name") or f"survey.{file['filetype']}")).name
-            path = Path(tmp) / name
-            with httpx.stream(
-                "GET",
-                file["url_private_download"],
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=120,
-                follow_redirects=True,
-            ) as r:
-                r.raise_for_status()
-                with path.open("wb") as out:
-                    for chunk in r.iter_bytes():
-                        out.write(chunk)
+            path = download(file["url_private_download"], Path(tmp) / name, self.settings)
             opts = Options(file=path, project=f"{project}-survey", provider="extractive")
             report = survey_report(self.settings, opts, _Quiet())
             paths = write(report, Path(tmp) / "report.html")
@@ -210,16 +197,18 @@ class Bot:
         channel = command["channel_id"]
         if sub not in COMMANDS:
             return  # the help was the acknowledgement
+        if command.get("response_url"):  # works where the bot was never invited; replies have no thread
+            client = CommandReplies(client, command["response_url"])
         project = self.project_for(channel)
         if project is None:
             client.chat_postMessage(channel=channel, blocks=blocks.no_project(channel), text="No project yet.")
             return
-        head = client.chat_postMessage(
+        client.chat_postMessage(
             channel=channel,
             text=blocks.fallback(f"/pm {text}"),
             blocks=blocks.plain(f"<@{command['user_id']}> asked: /pm {text}"),
         )
-        thread = head["ts"]
+        thread = ""
         try:
             if sub == "ask" and rest:
                 self._answer(client, channel, thread, project, rest)
@@ -233,7 +222,7 @@ class Bot:
                 self._post_draft(client, channel, thread, draft.model_dump(mode="json"), draft_markdown(draft))
             elif sub == "discover":
                 model = discover_themes(self.store, project)
-                found = f"Found {len(model.themes)} themes in {model.discovered.get('records', 0):,} feedback records."
+                found = f"Found {len(model.topics)} topics in {model.discovered.get('records', 0):,} feedback records."
                 self._post(client, channel, thread, blocks.plain(found + " `/pm themes` shows them."), found)
             elif sub == "themes":
                 report = analyze(self.store, project)
