@@ -43,16 +43,18 @@ def _survey(tmp_path: Path, name: str = "nps.csv") -> Path:
     for i in range(12):
         for text, score in [(DELAY[i % 5], 2 + i % 4), (PRAISE[i % 3], 9 + i % 2), (SPEED[i % 3], 5 + i % 5)]:
             n += 1
-            rows.append(f"{n},R{n},{score},2026-0{1 + i % 6}-1{i % 9},{['Basic', 'Pro'][n % 2]},\"{text} ({n})\"")
+            rows.append(f'{n},R{n},{score},2026-0{1 + i % 6}-1{i % 9},{["Basic", "Pro"][n % 2]},"{text} ({n})"')
     for text in NEUTRAL * 3:
         n += 1
-        rows.append(f"{n},R{n},8,2026-03-03,Basic,\"{text}\"")
+        rows.append(f'{n},R{n},8,2026-03-03,Basic,"{text}"')
     return write(tmp_path / name, "\n".join(rows) + "\n")
 
 
 @pytest.fixture
 def survey(tmp_path: Path) -> dict:
-    cli("ingest", str(_survey(tmp_path)), "--project", "nps", "--id-col", "id", "--customer-col", "respondent", "--json")
+    cli(
+        "ingest", str(_survey(tmp_path)), "--project", "nps", "--id-col", "id", "--customer-col", "respondent", "--json"
+    )
     return cli("themes", "--project", "nps", "--json")
 
 
