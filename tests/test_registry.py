@@ -98,8 +98,8 @@ def test_a_kind_registered_in_one_place_is_served_by_the_api(demo: Path, memo: D
     from tests.api_server import api_server
 
     with api_server(Settings(data_dir=demo)) as url:
-        doc = httpx.post(f"{url}/v1/projects/demo/drafts/memo", json={}).json()
-        kinds = httpx.get(f"{url}/v1/draft-kinds").json()
+        doc = httpx.post(f"{url}/v1/projects/demo/drafts/memo", json={}, timeout=120).json()
+        kinds = httpx.get(f"{url}/v1/draft-kinds", timeout=30).json()
     assert doc["kind"] == "memo" and doc["items"][0]["title"]
     assert any(k["name"] == "memo" and k["inputs"] == [] for k in kinds)
 

@@ -149,7 +149,7 @@ def render(rows: list[ExportRow] | list[dict[str, Any]], fmt: str) -> bytes:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=columns)
         writer.writeheader()
-        writer.writerows({k: _cell(v) for k, v in d.items()} for d in dicts)
+        writer.writerows({k: spreadsheet_cell(v) for k, v in d.items()} for d in dicts)
         return buf.getvalue().encode("utf-8")
     return _xlsx(columns, dicts)
 
@@ -161,13 +161,13 @@ def _xlsx(columns: list[str], dicts: list[dict[str, Any]]) -> bytes:
     ws = wb.create_sheet("export")
     ws.append(columns)
     for d in dicts:
-        ws.append([_cell(d.get(c)) for c in columns])
+        ws.append([spreadsheet_cell(d.get(c)) for c in columns])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def _cell(value: Any) -> Any:
+def spreadsheet_cell(value: Any) -> Any:
     """Cells as a spreadsheet shows them; text that a spreadsheet would run as a formula is kept as text."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value

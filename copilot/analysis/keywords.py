@@ -11,6 +11,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 _WORD_RE = re.compile(r"[a-z][a-z0-9'-]*[a-z0-9]|[a-z]")
+_MASK_RE = re.compile(r"^x{2,}$")  # what an export put in place of redacted words ("XXXX")
 _STOP = ENGLISH_STOP_WORDS | {
     "ve",
     "ll",
@@ -35,7 +36,7 @@ _stemmer = Stemmer.Stemmer("english")
 
 
 def _terms(doc: str) -> list[str]:
-    words = [w for w in _WORD_RE.findall(doc.lower()) if w not in _STOP and len(w) > 2]
+    words = [w for w in _WORD_RE.findall(doc.lower()) if w not in _STOP and len(w) > 2 and not _MASK_RE.match(w)]
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 

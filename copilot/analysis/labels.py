@@ -23,7 +23,7 @@ RULE = (
     "the theme's most central short segment, trimmed"
 )
 _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_BAD_RE = re.compile(r"\d|\[[A-Z_]+\]|https?:|www\.|@|[<>{}]")
+_BAD_RE = re.compile(r"\d|\[[A-Z_]+\]|https?:|www\.|@|[<>{}]|\b[Xx]{2,}\b|\*{2,}")
 # Words that make a weak end for a label ("days ago", "long does", "please help"): too general to name a theme.
 _GENERIC_WORDS = """
     just really also like im ive dont its s t ago days day weeks week months time times long does did going know
@@ -34,7 +34,8 @@ _LEAD_WORDS = """
     i we and but so also just really honestly well the my our it this that they you
 """
 _LEAD = frozenset(_LEAD_WORDS.split())
-_MIN_SHARE = 0.12  # a phrase must be shared by this share of the theme's segments to name it ...
+# A phrase must be shared by this share of the theme's segments to name it (the first floor one passes) ...
+_SHARE_FLOORS = (0.12, 0.06, 0.03, 0.015)
 _MIN_COUNT = 3  # ... and by at least this many
 _SAMPLE = 400
 
@@ -42,8 +43,13 @@ _SAMPLE = 400
 _BREAK_RE = re.compile(r"[^\w\s'’-]|\d+")
 
 
+# What an export put in place of redacted words ("XXXX", "XX/XX/XXXX", "****"): a mask, never part of a name.
+_MASK_RE = re.compile(r"\b[Xx]{2,}(?:[/-][Xx]{2,})*\b|\*{2,}")
+
+
 def _tokens(text: str) -> list[list[str]]:
-    """Runs of words between punctuation and numbers: a phrase never spans "(case 17)" or a full stop."""
+    """Runs of words between punctuation, numbers and masks: a phrase never spans "(case 17)" or a full stop."""
+    text = _MASK_RE.sub(".", text)
     return [[t.lower().replace("’", "'") for t in _TOKEN_RE.findall(run)] for run in _BREAK_RE.split(text)]
 
 
@@ -99,19 +105,31 @@ def label(texts: Sequence[str], vectors: np.ndarray, background: Background) -> 
     counts: Counter[tuple[str, ...]] = Counter()
     for i in order:
         counts.update(_phrases(_tokens(texts[int(i)])))
-    n = len(order)
+    sample = [texts[int(i)] for i in order]
+    for floor in _SHARE_FLOORS[:2]:
+        if (best := _best_phrase(counts, len(order), floor, background)) is not None:
+            return _phrase_as_written(best, sample)
+    if central := _central_short(texts, vectors):  # no phrase names the whole: its most typical short segment
+        return central
+    for floor in _SHARE_FLOORS[2:]:  # long texts (complaint narratives) have no short segment: ask less of a phrase
+        if (best := _best_phrase(counts, len(order), floor, background)) is not None:
+            return _phrase_as_written(best, sample)
+    return _tidy(_MASK_RE.sub("", texts[_ranked(vectors)[0]]))
+
+
+def _best_phrase(
+    counts: Counter[tuple[str, ...]], n: int, floor: float, background: Background
+) -> tuple[str, ...] | None:
     best, best_score = None, 0.0
     for gram, c in counts.items():
         share = c / n
-        if c < _MIN_COUNT or share < _MIN_SHARE or _BAD_RE.search(" ".join(gram)):
+        if c < _MIN_COUNT or share < floor or _BAD_RE.search(" ".join(gram)):
             continue
         lift = share / background.share(gram)
         score = share * math.log1p(lift) * (1 + 0.15 * (len(gram) - 2))
         if score > best_score or (score == best_score and best is not None and gram < best):
             best, best_score = gram, score
-    if best is not None:
-        return _phrase_as_written(best, [texts[int(i)] for i in order])
-    return _central(texts, vectors)
+    return best
 
 
 def _phrase_as_written(gram: tuple[str, ...], texts: list[str]) -> str:
@@ -124,14 +142,17 @@ def _phrase_as_written(gram: tuple[str, ...], texts: list[str]) -> str:
     return " ".join(gram)
 
 
-def _central(texts: Sequence[str], vectors: np.ndarray) -> str:
+def _ranked(vectors: np.ndarray) -> list[int]:
     centre = vectors.mean(axis=0)
     centre /= max(float(np.linalg.norm(centre)), 1e-12)
-    sims = vectors @ centre
-    ranked = [int(i) for i in np.argsort(-sims)[:50]]
+    return [int(i) for i in np.argsort(-(vectors @ centre))[:50]]
+
+
+def _central_short(texts: Sequence[str], vectors: np.ndarray) -> str | None:
+    ranked = _ranked(vectors)
     for longest in (8, 12):
         for i in ranked:
             text = texts[i]
             if 2 <= len(text.split()) <= longest and not _BAD_RE.search(text) and content_words(text):
                 return _tidy(text, longest)
-    return _tidy(texts[ranked[0]])
+    return None

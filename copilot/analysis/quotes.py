@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from copilot.analysis.schema import Quote
+from copilot.analysis.schema import Polarity, Quote
 
 
 def representative(
@@ -14,6 +14,7 @@ def representative(
     record_ids: list[str],
     k: int = 5,
     diversity: float = 0.35,
+    polarity: list[Polarity] | None = None,
 ) -> list[Quote]:
     """Pick up to k segments by maximal marginal relevance against the theme centre, preferring readable
     lengths (4 to 40 words). Each quote is a segment, i.e. a verbatim substring of its record."""
@@ -42,4 +43,4 @@ def representative(
         chosen.append(int(best))
         used_records.add(record_ids[best])
         used_texts.add(texts[best].strip().lower())
-    return [Quote(record_id=record_ids[i], text=texts[i]) for i in chosen]
+    return [Quote(record_id=record_ids[i], text=texts[i], polarity=polarity[i] if polarity else None) for i in chosen]

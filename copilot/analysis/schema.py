@@ -6,10 +6,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+Polarity = Literal["complaint", "request", "praise", "neutral"]
+
 
 class Quote(BaseModel):
     record_id: str
     text: str = Field(description="Verbatim: a substring of the record's text.")
+    polarity: Polarity | None = Field(
+        None, description="What the sentence does, by the polarity rules (themes' method.polarity)."
+    )
 
 
 class SegmentSplit(BaseModel):
@@ -180,6 +185,7 @@ class ThemePublic(ThemeFigures):
     )
     unstable: bool
     counter_evidence: list[Quote] = Field(default_factory=list, description="Praise on the same topic.")
+    requests: list[Quote] = Field(default_factory=list, description="Request sentences of a pain theme: the asks.")
     subthemes: list[SubthemePublic]
 
 

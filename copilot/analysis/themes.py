@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from copilot.analysis.polarity import RULES as POLARITY_RULES
 from copilot.analysis.schema import (
     BucketPublic,
     LowInformationPublic,
+    Polarity,
     PolarityMix,
     Quote,
     SubthemePublic,
@@ -146,9 +147,6 @@ def _figures(c: _Context, key: str, side: str, segs: list[int], label: str, word
     revenue = stats.revenue(metas)
     impact = nps.impact({nps.respondent(m, i) for m, i in zip(metas, ids, strict=True)}, c.scores)
     counts = np.bincount(fs.seg_polarity[segs].astype(int), minlength=len(POLARITIES))
-    centre = fs.vectors[segs].mean(axis=0)
-    centre /= max(float(np.linalg.norm(centre)), 1e-12)
-    seg_records = [fs.ids[fs.seg_record[i]] for i in segs]
     return {
         "id": key,
         "side": side,
@@ -166,13 +164,33 @@ def _figures(c: _Context, key: str, side: str, segs: list[int], label: str, word
         "revenue": revenue,
         "polarity": PolarityMix(**dict(zip(POLARITIES, (int(x) for x in counts), strict=True))),
         "nps": impact,
-        "quotes": quotes.representative(
-            fs.vectors[segs], centre, [fs.segment_text(i) for i in segs], seg_records, k=c.quotes_per_theme
-        ),
+        "quotes": _quotes(fs, segs, c.quotes_per_theme),
         "stats": stats.digest(
             side, len(recs), reach, share, share_ci, segments, trend, mood, severity, revenue, impact
         ),
     }
+
+
+def _quotes(fs: FeedbackSet, segs: list[int], k: int) -> list[Quote]:
+    """Representative verbatim segments of these, each tagged with what it does (complaint, request, ...)."""
+    if not segs or k <= 0:
+        return []
+    centre = fs.vectors[segs].mean(axis=0)
+    centre /= max(float(np.linalg.norm(centre)), 1e-12)
+    return quotes.representative(
+        fs.vectors[segs],
+        centre,
+        [fs.segment_text(i) for i in segs],
+        [fs.ids[fs.seg_record[i]] for i in segs],
+        k=k,
+        polarity=[cast(Polarity, POLARITIES[int(fs.seg_polarity[i])]) for i in segs],
+    )
+
+
+def _requests(fs: FeedbackSet, segs: list[int], limit: int = 5) -> list[Quote]:
+    """The asks of a pain theme: its request sentences, central and unlike each other."""
+    asks = [i for i in segs if POLARITIES[int(fs.seg_polarity[i])] == "request"][:400]
+    return _quotes(fs, asks, limit)
 
 
 def _counter_evidence(c: _Context, praise_segs: list[int], limit: int = 3) -> list[Quote]:
@@ -183,15 +201,7 @@ def _counter_evidence(c: _Context, praise_segs: list[int], limit: int = 3) -> li
         tier = [i for i in praise_segs if _warmth(fs.metas[fs.seg_record[i]]) == warmth][:200]
         if not tier or len(out) >= limit:
             continue
-        centre = fs.vectors[tier].mean(axis=0)
-        centre /= max(float(np.linalg.norm(centre)), 1e-12)
-        picked = quotes.representative(
-            fs.vectors[tier],
-            centre,
-            [fs.segment_text(i) for i in tier],
-            [fs.ids[fs.seg_record[i]] for i in tier],
-            k=limit - len(out),
-        )
+        picked = _quotes(fs, tier, limit - len(out))
         out += [q for q in picked if q.record_id not in {o.record_id for o in out}]
     return out[:limit]
 
@@ -249,6 +259,7 @@ def _themes(
                 stability=stability,
                 unstable=stability < UNSTABLE_BELOW,
                 counter_evidence=_counter_evidence(c, praise),
+                requests=_requests(c.fs, segs) if side == "pain" else [],
                 subthemes=subs,
             )
         )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol, TypeVar
 
 import Stemmer
 from rapidfuzz import fuzz
 
+from copilot.analysis.polarity import classify
+from copilot.analysis.schema import SubthemePublic, ThemePublic
 from copilot.analysis.segments import split
 from copilot.drafts.verify import Citation, Verification, check_item
 from copilot.ingest.identity import comparable
@@ -25,10 +27,18 @@ respondents role roles company companies size employees plan segment baseline ta
 growing fading steady holds complaints complaint account accounts monthly revenue leaving switching talk
 talks sharpest pain point points reaching address must should could separate scope request quoted checked
 follow survey shows fewer meet asks struggle pilot roll start hurts getting worse cause different common
-stops costing test executive
+stops costing test executive reaches raised detractors detractor points higher without raising hold
+leave switch adjusted theme themes growing fading fixing fix fixed shrinks shrink pain pains removes remove
+falls much release released everyone behind flag compare measure before after column data scores score effect
+loyalty cost size sizes answer answers product question questions topic praise praised keep works work while
+does asks asked resolve problem period stops being done represented represents value values stands someone
+pilot common first confirm targeting thin skew rests edges move rediscovered resamples stability read sizing
+getting worse baseline suggested half confirm fewer target less ready every
 """
 _STOP = frozenset(re.findall(r"[a-z]+", _STOP_TEXT))
 _stem = Stemmer.Stemmer("english").stemWord
+MIN_SUB_MENTIONS = 3  # a sub-cause a draft names must be more than an anecdote ...
+MIN_SUB_SHARE = 0.02  # ... and a visible part of the pain
 
 
 def topic_words(text: str) -> set[str]:
@@ -39,6 +49,38 @@ def topic_words(text: str) -> set[str]:
 def content_words(text: str, labels: frozenset[str] = frozenset()) -> set[str]:
     """Content words as stems, leaving out statistics vocabulary and segment labels."""
     return {_stem(w) for w in _WORD_RE.findall(text.lower()) if w not in _STOP and w not in labels}
+
+
+def best_quote(quotes: Sequence[Q], label: str) -> Q | None:
+    """The quote that says the label's words most, first on ties: the one that shows what the label names."""
+    wanted = content_words(label)
+    return max(quotes, key=lambda q: len(wanted & content_words(q.text)), default=None)
+
+
+def distinct_subthemes(theme: ThemePublic, limit: int) -> list[SubthemePublic]:
+    """The largest subthemes, each label once (two subtopics may share a label)."""
+    out: list[SubthemePublic] = []
+    floor = max(MIN_SUB_MENTIONS, MIN_SUB_SHARE * theme.mentions)
+    for sub in theme.subthemes:
+        if sub.mentions < floor:
+            continue
+        if len(out) < limit and all(o.label.lower() != sub.label.lower() for o in out):
+            out.append(sub)
+    return out
+
+
+def label_quote(
+    label: str, record_ids: Iterable[str], texts: Mapping[str, str], sides: tuple[str, ...] = ("complaint", "request")
+) -> Citation | None:
+    """A sentence from these records that says what the label names (most of its content words) and does what
+    `sides` asks (complain or request, by the polarity rules): the quote that shows a reader what the label means."""
+    wanted = content_words(label)
+    if not wanted:
+        return None
+    need = max(1, (len(wanted) + 1) // 2)
+    own = [(rid, texts[rid]) for rid in record_ids if rid in texts][:300]
+    found = pick_sentences(own, lambda x: len(wanted & content_words(x)) >= need and classify(x) in sides, 1)
+    return found[0] if found else None
 
 
 def on_topic(keywords: list[str]) -> Callable[[str], bool]:
@@ -73,6 +115,14 @@ def pick_sentences(
         if len(out) == limit:
             break
     return out
+
+
+class Texted(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+Q = TypeVar("Q", bound=Texted)
 
 
 class Cited(Protocol):

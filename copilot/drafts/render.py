@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from copilot.analysis.schema import ThemeStats
 from copilot.drafts.schema import DraftDocument
 from copilot.drafts.verify import Citation
 
@@ -37,6 +38,28 @@ def quote(c: Citation) -> str:
 
 def pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.1f}%"
+
+
+def stats_table(s: ThemeStats) -> list[str]:
+    """A theme's figures as one Markdown table row, leaving out columns the data cannot fill (no dates, no NPS,
+    no revenue) instead of printing n/a."""
+    cells = [
+        ("mentions", f"{s.mentions:,}"),
+        ("reach", f"{s.reach:,}"),
+        ("share (95% CI)", f"{pct(s.share)} ({pct(s.share_ci[0])}–{pct(s.share_ci[1])})"),
+        ("trend", s.trend if s.trend != "unknown" else None),
+        ("complaints", pct(s.complaint_share)),
+        ("detractors among them", pct(s.detractor_share) if s.detractor_share is not None else None),
+        ("share of all detractors", pct(s.share_of_detractors) if s.share_of_detractors is not None else None),
+        ("MRR at stake", f"${s.mrr_at_stake:,.0f}" if s.customers_with_mrr else None),
+    ]
+    shown = [(h, v) for h, v in cells if v is not None]
+    return [
+        "| " + " | ".join(h for h, _ in shown) + " |",
+        "| " + " | ".join("---" if h == "trend" else "---:" for h, _ in shown) + " |",
+        "| " + " | ".join(v for _, v in shown if v is not None) + " |",
+        "",
+    ]
 
 
 def footer(d: DraftDocument) -> list[str]:

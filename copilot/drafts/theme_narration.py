@@ -65,6 +65,25 @@ def extractive_text(label: str, s: ThemeStats, audience: Audience = FEEDBACK) ->
     return label[:1].upper() + label[1:], " ".join(parts)
 
 
+def why_it_matters(s: ThemeStats, audience: Audience = FEEDBACK) -> list[str]:
+    """Why a PM should care, one computed figure per line: reach, detraction, NPS, leaving, revenue, trend."""
+    lines = [
+        f"Reaches {s.reach} {audience.people}: {_pct(s.share)} of {audience.whole} "
+        f"({s.interval_level:.0%} interval {_pct(s.share_ci[0])} to {_pct(s.share_ci[1])})."
+    ]
+    if s.share_of_detractors:
+        lines.append(f"Raised by {_pct(s.share_of_detractors)} of all detractors.")
+    if s.nps_impact is not None and s.nps_impact < 0:
+        lines.append(f"NPS would be {abs(s.nps_impact):.1f} points higher without the {audience.people} raising it.")
+    if s.churn_intent:
+        lines.append(f"{s.churn_intent} of them say they may leave or switch.")
+    if s.customers_with_mrr:
+        lines.append(f"{audience.people.capitalize()} raising it hold ${s.mrr_at_stake:,.0f} in monthly revenue.")
+    if s.trend in ("growing", "fading"):
+        lines.append(f"Its share is {s.trend} (trend test, p < {s.significance_level}, adjusted for every theme).")
+    return lines
+
+
 def _narrative_prose(n: ThemeNarrative) -> tuple[str, list[Citation]]:
     return f"{n.title} {n.description}", n.citations
 

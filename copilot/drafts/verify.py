@@ -100,8 +100,10 @@ def figures_of(stats: Any) -> list[float]:
 
 def number_supported(n: Number, figures: Iterable[float]) -> bool:
     """True when some figure, rounded the way the prose writes it, is this number. A percentage matches a share
-    (0.0857 -> 8.6% or 9%) or a figure already in percent."""
+    (0.0857 -> 8.6% or 9%) or a figure already in percent. Prose writes no sign ("NPS is 3.2 points lower"), so
+    a figure matches by its size."""
     for f in figures:
+        f = abs(f)
         candidates = [f * 100, f] if n.percent else [f]
         if any(round(c, n.decimals) == round(n.value, n.decimals) for c in candidates):
             return True

@@ -19,7 +19,7 @@ from copilot.drafts.verify import citations_of, figures_of, number_supported, nu
 from copilot.evals.schema import Metric
 from copilot.store.chroma import Store
 
-PROSE = ("title", "description", "text", "one_liner", "so_that", "acceptance_criteria")
+PROSE = ("title", "description", "text", "one_liner", "so_that", "acceptance_criteria", "why_it_matters")
 NOT_STATISTICS = {"verification", "provenance", "warnings", "engine_note", "rules", "selection", "rule", "quote"}
 SUPPORT_WORDS = 0.25  # share of an item's content words found in its quotes
 SUPPORT_COSINE = 0.4

@@ -10,13 +10,17 @@ complaint narratives, each in an eval project of its own, scored against their o
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+import copilot.analysis
 from copilot.analysis.export import records as export_records
+from copilot.analysis.theme_model import ThemeModel
 from copilot.analysis.themes import analyze, discover_themes, has_themes, load_model
 from copilot.evals.cases import EVALS_DIR
 from copilot.evals.schema import Metric
@@ -50,17 +54,34 @@ def available() -> list[RealSet]:
     return [s for s in SETS if s.file.exists()]
 
 
+@cache
+def _analysis_code() -> str:
+    """A digest of the theme code: saved themes made by other code are not what this eval measures."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(copilot.analysis.__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def fresh_themes(store: Store, project: str) -> None:
+    """Discover the project's themes unless they were discovered by this very code (and embedding)."""
+    saved = ThemeModel.from_store(store, project)
+    if has_themes(store, project) and saved is not None and saved.discovered.get("code") == _analysis_code():
+        return
+    model = discover_themes(store, project)
+    model.discovered["code"] = _analysis_code()
+    model.save(store, project)
+
+
 def prepare(store: Store) -> None:
-    """Ingest each real set (and the polarity sentences) into its eval project and discover its themes once."""
+    """Ingest each real set (and the polarity sentences) into its eval project, with themes from this code."""
     mapping = ColumnMapping(text=["text"], id="id")
     for real in available():
         ingest(store, [real.file], real.project, mapping=mapping)
-        if not has_themes(store, real.project):
-            discover_themes(store, real.project)
+        fresh_themes(store, real.project)
     if POLARITY.exists():
         ingest(store, [POLARITY], "real-polarity", mapping=mapping)
-        if not has_themes(store, "real-polarity"):
-            discover_themes(store, "real-polarity")
+        fresh_themes(store, "real-polarity")
 
 
 def _labels(store: Store, project: str, column: str) -> dict[str, str]:

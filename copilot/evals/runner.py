@@ -7,12 +7,12 @@ import json
 import time
 from pathlib import Path
 
-from copilot.analysis.schema import ThemesReport
-from copilot.analysis.themes import analyze, discover_themes, has_themes
+from copilot.analysis.themes import analyze
 from copilot.config import Settings
-from copilot.drafts import registry
+from copilot.drafts import readiness, registry
 from copilot.drafts.build import draft_document
-from copilot.drafts.kind import DraftInputs, EvalContext
+from copilot.drafts.kind import DraftInputs, DraftKind, EvalContext
+from copilot.errors import CopilotError
 from copilot.evals import cases, draft_quality, real, retrieval, safety, theme_quality
 from copilot.evals.judge import judge_support
 from copilot.evals.report import apply_baseline, judge, load_thresholds, markdown
@@ -59,52 +59,89 @@ def _common(doc: dict, name: str, provider: str, seconds: float) -> list[Metric]
     ]
 
 
+def _readiness(markdown: str, name: str, provider: str) -> list[Metric]:
+    return [
+        Metric(
+            suite="drafts",
+            name=f"drafts.{name}.{check}",
+            provider=provider,
+            value=len(found),
+            detail="; ".join(f.where for f in found[:5]),
+        )
+        for check, found in readiness.rendered_checks(markdown).items()
+    ]
+
+
+def _draft_metrics(
+    context: EvalContext, kind: DraftKind, doc: dict, name: str, provider: str, model: RecordingModel
+) -> list[Metric]:
+    metrics = draft_quality.fidelity(context.store, context.project, doc, name, provider)
+    if kind.metrics is not None:
+        metrics += [
+            Metric(suite="drafts", name=f"drafts.{name}.{s.name}", provider=provider, value=s.value, detail=s.detail)
+            for s in kind.metrics(context, doc)
+        ]
+    if model.can_generate:
+        claimed = [i for i in draft_quality.items(doc) if i["citations"]]
+        metrics.append(
+            judge_support(
+                model,
+                [draft_quality.prose(i) for i in claimed],
+                [" ".join(c["quote"] for c in i["citations"]) for i in claimed],
+                name,
+            )
+        )
+    return metrics
+
+
 def _drafts(
-    store: Store, settings: Settings, provider: str, truth: dict, themes: ThemesReport, want_metrics: bool
-) -> tuple[list[Metric], list[str], list[str]]:
-    model = RecordingModel(get_model(settings, provider))
+    context: EvalContext, model: RecordingModel, provider: str, draft_cases: list[cases.DraftCase], prefix: str = ""
+) -> tuple[list[Metric], list[str]]:
+    """Every case built on the context's project and scored; `prefix` names the real set the project holds."""
     metrics: list[Metric] = []
     outputs: list[str] = []
     seen: set[str] = set()
-    context = EvalContext(store, PROJECT, themes, truth)
-    for case in cases.draft_cases():
-        name = _case_name(case, seen)
+    for case in draft_cases:
+        name = prefix + _case_name(case, seen)
         kind = registry.get(case.artifact)
         started = time.perf_counter()
-        draft = draft_document(store, PROJECT, kind.name, model, inputs=DraftInputs(case.topic, case.by))
+        try:
+            draft = draft_document(
+                context.store, context.project, kind.name, model, inputs=DraftInputs(case.topic, case.by)
+            )
+        except CopilotError as exc:
+            metrics.append(
+                Metric(suite="drafts", name=f"drafts.{name}.built", provider=provider, value=0, detail=exc.detail[:300])
+            )
+            continue
         seconds = time.perf_counter() - started
         doc = draft.model_dump(mode="json")
-        outputs += [json.dumps(doc), kind.markdown(draft)]
-        if not want_metrics:
-            continue
-        metrics += draft_quality.fidelity(store, PROJECT, doc, name, provider)
-        if kind.metrics is not None:
-            metrics += [
-                Metric(
-                    suite="drafts", name=f"drafts.{name}.{s.name}", provider=provider, value=s.value, detail=s.detail
-                )
-                for s in kind.metrics(context, doc)
-            ]
-        if model.can_generate:
-            claimed = [i for i in draft_quality.items(doc) if i["citations"]]
-            metrics.append(
-                judge_support(
-                    model,
-                    [draft_quality.prose(i) for i in claimed],
-                    [" ".join(c["quote"] for c in i["citations"]) for i in claimed],
-                    name,
-                )
-            )
+        text = kind.markdown(draft)
+        outputs += [json.dumps(doc), text]
+        metrics.append(Metric(suite="drafts", name=f"drafts.{name}.built", provider=provider, value=1))
+        metrics += _draft_metrics(context, kind, doc, name, provider, model)
+        metrics += _readiness(text, name, provider)
         metrics += _common(doc, name, provider, seconds)
-    return metrics, outputs, model.prompts
+    return metrics, outputs
+
+
+def _real_drafts(store: Store, model: RecordingModel, provider: str) -> list[Metric]:
+    """The default case of every kind on each real set: no planted truth, so the kinds' truth metrics are absent
+    and what is judged is fidelity, support and readiness."""
+    defaults = [cases.DraftCase(artifact=k.name, **inputs) for k in registry.kinds() for inputs in k.eval_cases]
+    metrics: list[Metric] = []
+    for real_set in real.available():
+        context = EvalContext(store, real_set.project, analyze(store, real_set.project), None)
+        found, _ = _drafts(context, model, provider, defaults, prefix=f"{real_set.name}.")
+        metrics += found
+    return metrics
 
 
 def prepare(settings: Settings) -> Store:
     """The eval store: the sample corpus and the safety cases, ingested (idempotently) into its own data dir."""
     store = open_store(settings)
     ingest(store, list(INPUTS), PROJECT)
-    if not has_themes(store, PROJECT):
-        discover_themes(store, PROJECT)
+    real.fresh_themes(store, PROJECT)
     real.prepare(store)
     return store
 
@@ -125,6 +162,7 @@ def run(
     metrics: list[Metric] = []
     if "retrieval" in suites:
         metrics += retrieval.evaluate(store, PROJECT, cases.retrieval_cases(), truth)
+        metrics += retrieval.per_ranker(store, PROJECT, cases.retrieval_cases(), truth)
     if "retrieval" in suites and feedback is not None:
         own, project = feedback
         rated = retrieval.feedback_cases(Feedback(own.service_db).rated(project))
@@ -139,10 +177,13 @@ def run(
     prompts: dict[str, list[str]] = {}
     if themes is not None and ("drafts" in suites or "safety" in suites):
         for provider in providers:
-            found, outputs[provider], prompts[provider] = _drafts(
-                store, settings, provider, truth, themes, "drafts" in suites
+            model = RecordingModel(get_model(settings, provider))
+            found, outputs[provider] = _drafts(
+                EvalContext(store, PROJECT, themes, truth), model, provider, cases.draft_cases()
             )
-            metrics += found
+            if "drafts" in suites:
+                metrics += found + _real_drafts(store, model, provider)
+            prompts[provider] = model.prompts
     if "safety" in suites:
         metrics += safety.evaluate(store, PROJECT, cases.safety_cases(), outputs, prompts)
     failures = judge(metrics, load_thresholds(thresholds) if thresholds else load_thresholds())

@@ -1,217 +1,215 @@
-"""The sections of a PRD as code builds them from one theme's evidence, one small function per section.
-
-Kept apart from prd.py (the kind's declaration, schema and rendering) so each stays short; the item classes are
-passed in to avoid an import cycle with the kind module that declares them.
+"""The analytical sections of a PRD as code builds them from one pain theme: problem, hypotheses, measurable goals,
+non-goals, affected segments and requirements ranked by reach and severity. Stories, risks, questions and rollout
+are in _prd_stories.py. Item classes are passed in to avoid an import cycle with the kind module that declares them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from copilot.analysis.schema import ThemePublic, ThemeStats
-from copilot.drafts.evidence import WISH_RE, on_topic, pick_sentences, topic_words
+from copilot.analysis.polarity import classify
+from copilot.analysis.schema import Quote, SubthemePublic, ThemePublic, ThemeStats
+from copilot.drafts.asks import ask_in
+from copilot.drafts.evidence import best_quote, content_words, distinct_subthemes, label_quote, pick_sentences
 from copilot.drafts.verify import Citation
 from copilot.models import RecordPublic
 
+PAIN = ("complaint", "request")
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def cite_pool(theme: ThemePublic) -> list[Quote]:
+    return [q for q in theme.quotes if q.polarity in PAIN]
+
+
+def cite(quotes: list[Quote], sides: tuple[str, ...] = PAIN, limit: int = 1) -> list[Citation]:
+    return [Citation(record_id=q.record_id, quote=q.text) for q in quotes if q.polarity in sides][:limit]
+
 
 @dataclass
-class Sections:
-    items: dict[str, list[Any]]
-    stories: list[Any]
+class Evidence:
+    """One PRD's theme, its records and the quotes it opens with."""
+
+    theme: ThemePublic
+    members: dict[str, RecordPublic]
+    quotes: list[Citation]  # complaint and request sentences, shown under the problem
+
+    @property
+    def s(self) -> ThemeStats:
+        return self.theme.stats
 
 
-def _requests(texts: dict[str, str], keywords: list[str], limit: int) -> list[Citation]:
-    """Requests in customers' own words that are about this theme (they share its key words)."""
-    topic = topic_words(" ".join(keywords))
-    return pick_sentences(texts.items(), lambda s: WISH_RE.search(s) and topic & topic_words(s), limit)
-
-
-def _role_quote(members: dict[str, RecordPublic], role: str, keywords: list[str]) -> list[Citation]:
-    """A sentence on the theme from a record of this role, so a persona item cites its own people."""
-    own = [(rid, r.text) for rid, r in members.items() if r.metadata.get("role") == role]
-    return pick_sentences(own, on_topic(keywords), 1, min_words=6)
-
-
-def _problem(item: Any, label: str, s: ThemeStats, quotes: list[Citation]) -> list[Any]:
-    return [
-        item(
-            title=f"Customers struggle with {label}",
-            text=(
-                f"{s.reach} customers raise {label} in {s.mentions} feedback records ({s.share * 100:.1f}% of all "
-                f"feedback). {s.complaint_share * 100:.1f}% of these records are complaints, and the share is "
-                f"{s.trend} over the period."
-            ),
-            citations=quotes[:3],
-        )
+def problem(item: Any, ev: Evidence) -> list[Any]:
+    s, label = ev.s, ev.theme.label
+    parts = [
+        f"{s.reach} customers raise {label} in {s.mentions} feedback records: {_pct(s.share)} of all feedback "
+        f"({s.interval_level:.0%} interval {_pct(s.share_ci[0])} to {_pct(s.share_ci[1])}), and "
+        f"{_pct(s.complaint_share)} of these records are complaints."
     ]
+    if s.share_of_detractors:
+        parts.append(f"It is raised by {_pct(s.share_of_detractors)} of all detractors.")
+    if s.nps_impact is not None and s.nps_impact < 0:
+        parts.append(f"NPS would be {abs(s.nps_impact):.1f} points higher without the customers raising it.")
+    if s.churn_intent:
+        parts.append(f"{s.churn_intent} of them say they may leave or switch.")
+    if s.trend in ("growing", "fading", "stable"):
+        parts.append(f"Its share is {s.trend} over the period.")
+    return [item(title=f"Customers struggle with {label}", text=" ".join(parts), citations=ev.quotes[:3])]
 
 
-def _non_goals(item: Any, others: list[ThemePublic]) -> list[Any]:
+def _sub_quote(sub: SubthemePublic, ev: Evidence) -> list[Citation]:
+    """A complaint or request of the sub-cause that says what its label names, else its closest quote."""
+    texts = {rid: r.text for rid, r in ev.members.items()}
+    if named := label_quote(sub.label, sub.record_ids, texts):
+        return [named]
+    best = best_quote([q for q in sub.quotes if q.polarity in PAIN], sub.label)
+    return [Citation(record_id=best.record_id, quote=best.text)] if best else ev.quotes[:1]
+
+
+def hypotheses(item: Any, ev: Evidence) -> list[Any]:
+    out = []
+    for sub in distinct_subthemes(ev.theme, 2):
+        share = round(sub.mentions / max(ev.theme.mentions, 1), 4)
+        out.append(
+            item(
+                title=f"Fixing {sub.label} shrinks the pain",
+                text=f"{sub.mentions} of its records ({_pct(share)}) raise {sub.label}; if fixing it removes "
+                "them, the pain's reach falls by as much.",
+                statistics={"mentions": sub.mentions, "share_of_pain": share},
+                citations=_sub_quote(sub, ev),
+            )
+        )
+    s = ev.s
+    if s.nps_impact is not None and s.nps_impact < 0:
+        out.append(
+            item(
+                title="Fixing it lifts NPS",
+                text=f"If the customers raising it scored like everyone else, NPS would rise by up to "
+                f"{abs(s.nps_impact):.1f} points.",
+                citations=ev.quotes[:1],
+            )
+        )
+    return out
+
+
+def _goal(item: Any, title: str, what: str, baseline: float, cites: list[Citation], percent: bool = True) -> Any:
+    target = round(baseline / 2, 4) if percent else float(int(baseline // 2))
+    shown = (_pct(baseline), _pct(target)) if percent else (f"{baseline:.0f}", f"{target:.0f}")
+    return item(
+        title=title,
+        text=f"{what}: baseline {shown[0]}; suggested target {shown[1]} (half), for the PM to confirm.",
+        statistics={"baseline": baseline, "target": target},
+        citations=cites,
+    )
+
+
+def goals(item: Any, ev: Evidence) -> list[Any]:
+    s, label, cites = ev.s, ev.theme.label, ev.quotes[:1]
+    out = []
+    if s.share_of_detractors:
+        out.append(
+            _goal(
+                item,
+                "Fewer detractors name it",
+                f"Share of all detractors raising {label}",
+                s.share_of_detractors,
+                cites,
+            )
+        )
+    out.append(_goal(item, "Less feedback about it", f"Share of all feedback raising {label}", s.share, cites))
+    if s.churn_intent:
+        out.append(
+            _goal(
+                item,
+                "Fewer customers ready to leave over it",
+                "Customers raising it who say they may leave or switch",
+                float(s.churn_intent),
+                cites,
+                percent=False,
+            )
+        )
+    return out
+
+
+def _distinct(theme: ThemePublic, other: ThemePublic) -> bool:
+    """Another pain, not this one under another name: a different topic sharing no label word and few records."""
+    if other.topic_id == theme.topic_id or not other.pain:
+        return False
+    if content_words(other.label) & content_words(theme.label):
+        return False
+    mine, theirs = set(theme.record_ids), set(other.record_ids)
+    return len(mine & theirs) / max(len(mine | theirs), 1) < 0.1
+
+
+def non_goals(item: Any, theme: ThemePublic, themes: list[ThemePublic]) -> list[Any]:
+    others = [t for t in themes if _distinct(theme, t) and cite(t.quotes)][:3]
     return [
         item(
             title=f"Not in scope: {t.label}",
-            text=f"{t.label} is a separate pain point ({t.mentions} records) with its own PRD.",
+            text=f"{t.label} is a separate pain ({t.mentions} records), for its own PRD.",
             statistics={"mentions": t.mentions},
-            citations=[Citation(record_id=t.quotes[0].record_id, quote=t.quotes[0].text)],
+            citations=[Citation(record_id=q.record_id, quote=q.text) for q in [best_quote(cite_pool(t), t.label)] if q],
         )
         for t in others
-        if t.quotes
     ]
 
 
-def _personas(item: Any, theme: ThemePublic, members: dict[str, RecordPublic], quotes: list[Citation]) -> list[Any]:
-    rows = theme.segments.get("role", [])
-    roles = sorted((r for r in rows if r.mentions >= 5 and r.lift >= 1.1), key=lambda r: -r.lift)[:3]
-    return [
-        item(
-            title=r.value,
-            text=f"{r.mentions} of their records mention it, {r.lift:.1f} times the overall share.",
-            statistics={"mentions": r.mentions, "lift": r.lift},
-            citations=_role_quote(members, r.value, theme.keywords) or quotes[:1],
-        )
-        for r in roles
-    ]
+def _segment_quote(ev: Evidence, column: str, value: str) -> list[Citation]:
+    own = [(rid, r.text) for rid, r in ev.members.items() if str(r.metadata.get(column)) == value]
+    return pick_sentences(own, lambda s: classify(s) in PAIN, 1, min_words=5)
 
 
-def _requirements(item: Any, theme: ThemePublic, texts: dict[str, str], quotes: list[Citation]) -> list[Any]:
-    total = sum(x.mentions for x in theme.subthemes) or 1
+def personas(item: Any, ev: Evidence) -> list[Any]:
+    """Who it hurts most: the segment values it over-indexes in, each citing its own people."""
     out = []
-    for sub in theme.subthemes[:6]:
-        weight = sub.mentions / total
-        priority = "must" if weight >= 0.25 else "should" if weight >= 0.1 else "could"
-        cite = next(iter(pick_sentences(texts.items(), on_topic(sub.keywords[:3]), 1, min_words=5)), quotes[0])
+    for k in ev.s.over_indexes[:3]:
+        cites = _segment_quote(ev, k.column, k.value)
+        if k.mentions >= 5 and cites:
+            out.append(
+                item(
+                    title=f"{k.value} ({k.column.replace('_', ' ')})",
+                    text=f"{k.mentions} of their records raise it, {k.lift:.1f} times the overall share.",
+                    statistics={"mentions": k.mentions, "lift": k.lift},
+                    citations=cites,
+                )
+            )
+    return out
+
+
+def _severity(s: ThemeStats) -> float:
+    return s.complaint_share + s.churn_intent / max(s.mentions, 1)
+
+
+def requirements(item: Any, ev: Evidence) -> list[Any]:
+    """One per sub-cause, named by what customers ask for when they ask, ranked by reach x severity."""
+    subs = distinct_subthemes(ev.theme, 6)
+    scored = sorted(((sub.stats.reach * _severity(sub.stats), sub) for sub in subs), key=lambda x: -x[0])
+    out = []
+    for rank, (score, sub) in enumerate(scored):
+        n = len(scored)
+        priority = "must" if rank < math.ceil(n / 3) else "should" if rank < math.ceil(2 * n / 3) else "could"
+        asked = next(
+            (a for q in sub.quotes if q.polarity == "request" and (a := ask_in(q.text, is_request=True))), None
+        )
+        name = asked.requirement if asked else f"Resolve “{sub.label}”"
         out.append(
             item(
-                title=f"{priority.upper()}: address {sub.label}",
+                title=f"{priority.upper()}: {name}",
                 priority=priority,
-                text=f"{sub.mentions} records raise {sub.label}.",
-                statistics={"mentions": sub.mentions, "share_of_theme": round(weight, 4)},
-                citations=[cite],
+                text=f"{sub.reach} customers raise {sub.label} in {sub.mentions} records; "
+                f"{_pct(sub.stats.complaint_share)} of them are complaints.",
+                statistics={
+                    "reach": sub.reach,
+                    "mentions": sub.mentions,
+                    "complaint_share": sub.stats.complaint_share,
+                    "score": round(score, 2),
+                },
+                citations=_sub_quote(sub, ev),
             )
         )
     return out
-
-
-def _metrics(item: Any, s: ThemeStats, quotes: list[Citation]) -> list[Any]:
-    out = [
-        item(
-            title="Share of feedback about it",
-            text=f"Baseline {s.share * 100:.1f}% of all feedback (95% interval {s.share_ci[0] * 100:.1f}% to "
-            f"{s.share_ci[1] * 100:.1f}%); target set by the PM.",
-            citations=quotes[:1],
-        ),
-        item(
-            title="Complaint share",
-            text=f"Baseline {s.complaint_share * 100:.1f}% of its records are complaints; target set by the PM.",
-            citations=quotes[:1],
-        ),
-    ]
-    if s.detractor_share is not None:
-        out.append(
-            item(
-                title="Detractors among those raising it",
-                text=f"Baseline {s.detractor_share * 100:.1f}%; target set by the PM.",
-                citations=quotes[:1],
-            )
-        )
-    return out
-
-
-def _questions(item: Any, s: ThemeStats, quotes: list[Citation]) -> list[Any]:
-    return [
-        item(
-            title=f"Why does {k.value} over-index?",
-            text=f"{k.value} ({k.column.replace('_', ' ')}) raises it {k.lift:.1f} times as often as "
-            "everyone: is the cause different there?",
-            statistics={"lift": k.lift},
-            citations=quotes[:1],
-        )
-        for k in s.over_indexes[:2]
-    ]
-
-
-def _rollout(item: Any, s: ThemeStats, quotes: list[Citation]) -> list[Any]:
-    top = s.over_indexes[0] if s.over_indexes else None
-    return [
-        item(
-            title="Start where it hurts most",
-            text=(
-                f"Pilot with {top.value} ({top.column.replace('_', ' ')}), where it is {top.lift:.1f} times as "
-                "common, then roll out to everyone."
-                if top
-                else "Roll out to everyone, watching the complaint share."
-            ),
-            statistics={"lift": top.lift} if top else None,
-            citations=quotes[:1],
-        )
-    ]
-
-
-def build_sections(
-    theme: ThemePublic,
-    members: dict[str, RecordPublic],
-    quotes: list[Citation],
-    others: list[ThemePublic],
-    risks: list[Any],
-    item: Any,
-    story: Any,
-) -> Sections:
-    s, label = theme.stats, theme.label
-    texts = {rid: r.text for rid, r in members.items()}
-    requests = _requests(texts, theme.keywords, 6)
-    roles = [r for r in theme.segments.get("role", []) if r.mentions >= 5 and r.lift >= 1.1]
-    as_a = max(roles, key=lambda r: r.lift).value if roles else "customer"
-    goals = [
-        item(title=f"Meet the request in {c.record_id}", text=f"Customers ask: “{c.quote}”", citations=[c])
-        for c in requests[:3]
-    ]
-    if s.trend == "growing":
-        risks = [
-            *risks,
-            item(
-                title="It is getting worse",
-                text=f"The share of feedback about {label} is growing.",
-                citations=quotes[:1],
-            ),
-        ]
-    stories = [
-        story(
-            as_a=as_a,
-            i_want=c.quote,
-            so_that=f"{label} stops costing me time",
-            acceptance_criteria=[
-                f"The request quoted from {c.record_id} is met, and checked with that customer",
-                f"A follow-up survey shows fewer complaints about {label}",
-            ],
-            citations=[c],
-        )
-        for c in requests[:5]
-    ]
-    items = {
-        "problem": _problem(item, label, s, quotes),
-        "goals": goals,
-        "non_goals": _non_goals(item, others),
-        "personas": _personas(item, theme, members, quotes),
-        "requirements": _requirements(item, theme, texts, quotes),
-        "success_metrics": _metrics(item, s, quotes),
-        "risks": risks,
-        "open_questions": _questions(item, s, quotes),
-        "rollout": _rollout(item, s, quotes),
-    }
-    return Sections(items, stories)
-
-
-def stories_csv(prd: Any) -> str:
-    """User stories as CSV that Jira and Linear import (Summary, Description, Issue Type, Labels)."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["Summary", "Description", "Issue Type", "Labels", "Acceptance Criteria"])
-    for st in prd.user_stories:
-        summary = f"As a {st.as_a}, I want: {' '.join(st.i_want.split())}"[:250]
-        cites = ", ".join(c.record_id for c in st.citations)
-        description = f"{summary}, so that {st.so_that}.\n\nEvidence: {cites}"
-        w.writerow([summary, description, "Story", "pm-copilot", "\n".join(st.acceptance_criteria)])
-    return buf.getvalue()

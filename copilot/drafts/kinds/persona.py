@@ -1,199 +1,257 @@
-"""Personas from segments and themes: one per role that enough respondents share.
-
-Everything is counted: how many respondents a persona stands for, its demographics (company size, plan, segment
-shares), its challenges (the pain themes that over-index for the role, with lift). Workarounds and wishes are
-verbatim sentences from the role's own records, found by stated word rules.
+"""Personas on any data: respondents grouped by a column (`--by`), by role, or by the themes they raise (see
+_persona_groups.py). Each persona is named after what sets it apart (the theme it raises far more often than
+everyone), says how many respondents it stands for, and shows its challenges with lift, the segment values it
+over-represents, what works for it, and its asks: request sentences from its own records. Everything is counted;
+quotes are verbatim, and none is shown twice.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from copilot.analysis.feedback import FeedbackSet, load_feedback
-from copilot.analysis.schema import ThemePublic, ThemesReport
+from copilot.analysis.feedback import load_feedback
+from copilot.analysis.lowinfo import is_low_information
+from copilot.analysis.polarity import classify
+from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
-from copilot.drafts.evidence import WISH_RE, on_topic, pick_sentences
+from copilot.drafts.evidence import best_quote, label_quote, on_topic, pick_sentences
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
+from copilot.drafts.kinds import _persona_groups as grouping
 from copilot.drafts.narrate import Narrator, engine_note, merge_citations, rewrite_request
-from copilot.drafts.render import footer, head, quote
+from copilot.drafts.render import footer, head, markdown_text, quote
 from copilot.drafts.schema import DraftDocument, ThemeNarrative
 from copilot.drafts.verify import Citation, Verification, check_item, figures_of
-from copilot.errors import CopilotError, ErrorCode
+from copilot.ingest.identity import comparable
 
 WORKAROUND_RE = re.compile(
     r"\b(?:spreadsheets?|paper|manual(?:ly)?|workarounds?|screenshots?|scraper|copy(?:ing)?|"
     r"by hand|stitch\w*|split(?:ting)? exports|powerpoint|went back to)\b",
     re.I,
 )
-MIN_SHARE = 0.05
-LIMIT = 10
-FACTS = {"role", "respondents", "respondent_share", "company_size", "plan", "segment", "challenges"}
+LIMIT = 8
+MIN_LIFT = 1.2
+DISTINCT_SHARE = 0.2  # of a behaviour group's records in its top theme: below it, nothing sets the group apart
+PROFILE_COLUMNS = 3
+FACTS = {"name", "column", "value", "respondents", "respondent_share", "profile", "challenges"}
 
 
 class Share(BaseModel):
+    column: str
     value: str
     respondents: int
-    share: float
+    share: float = Field(description="Of this persona's respondents with a value in the column.")
+    lift: float = Field(description="Its share here over its share among all respondents.")
 
 
 class PersonaChallenge(BaseModel):
     theme_id: str
     label: str
-    mentions: int
+    mentions: int = Field(description="This persona's records in the theme.")
+    share: float = Field(description="Of this persona's records.")
     lift: float
 
 
 class Persona(BaseModel):
     name: str
-    role: str
+    column: str | None = Field(description="The column whose value the persona shares; None: grouped by behaviour.")
+    value: str | None
     one_liner: str
     description: str
     respondents: int = Field(description="Distinct respondents this persona stands for.")
     respondent_share: float
-    company_size: list[Share]
-    plan: list[Share]
-    segment: list[Share]
+    record_ids: list[str] = Field(description="The persona's records: every figure is recounted from them.")
+    profile: list[Share] = Field(description="Segment values this persona over-represents, by column.")
     challenges: list[PersonaChallenge]
+    works_for_them: list[PersonaChallenge] = Field(default_factory=list, description="Praise themes they raise.")
     current_workarounds: list[Citation]
-    wishes: list[Citation]
+    asks: list[Citation] = Field(description="Request sentences from the persona's own records.")
     quotes: list[Citation]
     citations: list[Citation]
 
 
 class PersonaSet(DraftDocument):
     kind: Literal["persona"] = "persona"
-    respondents_with_role: int
+    respondents: int = Field(description="Respondents the personas were drawn from.")
     rule: str
     personas: list[Persona]
 
 
-def _shares(values: list[str], top: int = 3) -> list[Share]:
-    counts = Counter(v for v in values if v)
-    total = sum(counts.values())
-    return (
-        [Share(value=v, respondents=n, share=round(n / total, 4)) for v, n in counts.most_common(top)] if total else []
-    )
+class _Seen:
+    """Sentences already shown in this set of personas."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def fresh(self, cites: list[Citation], limit: int) -> list[Citation]:
+        out: list[Citation] = []
+        for c in cites:
+            key = comparable(c.quote)
+            if key not in self.keys and not is_low_information(c.quote) and len(out) < limit:
+                self.keys.add(key)
+                out.append(c)
+        return out
 
 
-def _sentences(texts: list[tuple[str, str]], pattern: re.Pattern[str], limit: int) -> list[Citation]:
-    return pick_sentences(texts, pattern.search, limit, min_words=5)
-
-
-def _roles(fs: FeedbackSet, project: str) -> tuple[dict[str, list[int]], dict[str, int], list[str]]:
-    by_role: dict[str, list[int]] = {}
-    for i, meta in enumerate(fs.metas):
-        if meta.get("role"):
-            by_role.setdefault(str(meta["role"]), []).append(i)
-    respondents = {
-        role: len({fs.metas[i].get("customer_id") or fs.ids[i] for i in idx}) for role, idx in by_role.items()
-    }
-    total = sum(respondents.values())
-    roles = [
-        r for r, n in sorted(respondents.items(), key=lambda kv: (-kv[1], kv[0])) if total and n / total >= MIN_SHARE
-    ]
-    if not roles:
-        raise CopilotError(ErrorCode.no_evidence, f"project {project!r} has no role metadata to build personas from")
-    return by_role, respondents, roles
-
-
-def _challenges(report: ThemesReport, role: str) -> list[PersonaChallenge]:
+def _themes_of(g: grouping.Group, pop: grouping.Population, themes: dict[str, ThemePublic]) -> list[PersonaChallenge]:
+    counts = Counter(t for i in g.records for t in pop.themes[i])
+    n = len(g.records)
     out = []
-    for t in report.themes:
-        row = next((r for r in t.segments.get("role", []) if r.value == role), None)
-        if t.pain and row is not None and row.mentions >= 5 and row.lift >= 1.2:
-            out.append(PersonaChallenge(theme_id=t.id, label=t.label, mentions=row.mentions, lift=row.lift))
-    return sorted(out, key=lambda c: -c.lift)[:3]
+    for tid, k in counts.items():
+        overall = themes[tid].share
+        lift = round((k / n) / overall, 2) if overall else 0.0
+        if k >= 3 and lift >= MIN_LIFT:
+            out.append(
+                PersonaChallenge(theme_id=tid, label=themes[tid].label, mentions=k, share=round(k / n, 4), lift=lift)
+            )
+    return sorted(out, key=lambda c: (-c.share * c.lift, c.theme_id))
+
+
+def _profile(g: grouping.Group, pop: grouping.Population) -> list[Share]:
+    """The segment values most over-represented here, one per column, leaving out the grouping column."""
+    overall = grouping.columns(pop)
+    out = []
+    for column, counts in overall.items():
+        if column == g.column or len(counts) < 2:
+            continue
+        here = Counter(str(pop.metas[i][column]) for i in g.records if pop.metas[i].get(column) not in (None, ""))
+        total_here, total = sum(here.values()), sum(counts.values())
+        if not total_here:
+            continue
+        value, k = max(here.items(), key=lambda kv: (kv[1] / total_here) / (counts[kv[0]] / total))
+        lift = round((k / total_here) / (counts[value] / total), 2)
+        if lift >= MIN_LIFT and k >= 3:
+            out.append(Share(column=column, value=value, respondents=k, share=round(k / total_here, 4), lift=lift))
+    return sorted(out, key=lambda s: -s.lift)[:PROFILE_COLUMNS]
+
+
+def _name(g: grouping.Group, traits: list[PersonaChallenge], profile: list[Share], taken: set[str]) -> str:
+    """After what distinguishes the group: its most over-represented theme, joined by the next theme or segment
+    value that no other persona goes by yet; with its column value when it was grouped by one."""
+    labels = list(dict.fromkeys(c.label for c in traits))
+    first = labels[0] if labels else "No theme stands out"
+    options = [first] + [f"{first} with {x}" for x in labels[1:]] + [f"{first}: {s.value}" for s in profile]
+    name = next((x for x in options if x.lower() not in taken), "")
+    if not name:  # every option is taken: number it rather than give two personas one name
+        name = next(f"{first} ({i})" for i in range(2, 100) if f"{first} ({i})".lower() not in taken)
+    taken.update({first.lower(), name.lower()})
+    name = name[:1].upper() + name[1:]
+    return f"{g.value}: {name[:1].lower() + name[1:]}" if g.value else name
+
+
+def _workaround(sentence: str) -> bool:
+    """What people do instead, said as a statement (a question about doing it by hand is not a workaround)."""
+    return bool(WORKAROUND_RE.search(sentence)) and not sentence.rstrip().endswith("?")
+
+
+def _complaint_on(keywords: list[str]) -> Callable[[str], bool]:
+    topical = on_topic(keywords)
+    return lambda s: topical(s) and classify(s) == "complaint"
+
+
+def _evidence(
+    g: grouping.Group,
+    pop: grouping.Population,
+    texts: dict[str, str],
+    challenges: list[PersonaChallenge],
+    themes: dict[str, ThemePublic],
+    seen: _Seen,
+) -> tuple[list[Citation], list[Citation], list[Citation]]:
+    mine = {pop.ids[i] for i in g.records}
+    quotes: list[Citation] = []
+    for c in challenges[:3]:
+        theme = themes[c.theme_id]
+        named = label_quote(c.label, [r for r in theme.record_ids if r in mine], texts)
+        best = best_quote([q for q in theme.quotes if q.record_id in mine], c.label)
+        own = [named] if named else [Citation(record_id=best.record_id, quote=best.text)] if best else []
+        if not own:
+            members = [(r, texts[r]) for r in theme.record_ids if r in mine and r in texts]
+            own = pick_sentences(members[:200], _complaint_on(theme.keywords), 1, min_words=5)
+        quotes += seen.fresh(own, 1)
+    on_challenges = {r for c in challenges for r in themes[c.theme_id].record_ids} & mine
+    candidates = [(r, texts[r]) for r in sorted(on_challenges or mine) if r in texts][:400]
+    asks = seen.fresh(pick_sentences(candidates, lambda s: classify(s) == "request", 6, min_words=5), 2)
+    everything = [(r, texts[r]) for r in sorted(mine) if r in texts][:400]
+    workarounds = seen.fresh(pick_sentences(everything, _workaround, 4, min_words=5), 2)
+    return quotes, asks, workarounds
 
 
 def _persona(
-    role: str, idx: list[int], fs: FeedbackSet, themes: dict[str, ThemePublic], report: ThemesReport, n: int, total: int
-) -> tuple[Persona, dict[str, str]]:
-    challenges = _challenges(report, role)
-    members = {c.theme_id: set(themes[c.theme_id].record_ids) for c in challenges}
-    challenge_texts = [(fs.ids[i], fs.texts[i]) for i in idx if any(fs.ids[i] in m for m in members.values())]
-    quotes = [  # one per challenge, on its theme, from this role's own records
-        q
-        for c in challenges
-        for q in pick_sentences(
-            [(rid, text) for rid, text in challenge_texts if rid in members[c.theme_id]],
-            on_topic(themes[c.theme_id].keywords),
-            1,
-            min_words=5,
-        )
-    ]
-    workarounds = _sentences([(fs.ids[i], fs.texts[i]) for i in idx], WORKAROUND_RE, 2)
-    wishes = _sentences(challenge_texts, WISH_RE, 2)
-    sizes = _shares([str(fs.metas[i].get("company_size", "")) for i in idx])
-    plans = _shares([str(fs.metas[i].get("plan", "")) for i in idx])
-    where = ", ".join(
-        x for x in (f"{sizes[0].value} employees" if sizes else "", f"{plans[0].value} plan" if plans else "") if x
-    )
-    lead = f"{n} respondents ({n / total * 100:.1f}% of those with a role)"
+    g: grouping.Group,
+    pop: grouping.Population,
+    texts: dict[str, str],
+    themes: dict[str, ThemePublic],
+    total: int,
+    seen: _Seen,
+    taken: set[str],
+) -> Persona:
+    found = _themes_of(g, pop, themes)
+    challenges = [c for c in found if themes[c.theme_id].pain][:3]
+    praise = [c for c in found if themes[c.theme_id].side == "praise"][:2]
+    quotes, asks, workarounds = _evidence(g, pop, texts, challenges, themes, seen)
+    n = pop.respondents(g.records)
+    profile = _profile(g, pop)
+    where = ", ".join(f"{s.value} ({s.column.replace('_', ' ')})" for s in profile)
+    share = round(n / total, 4)
+    lead = f"{n} respondents, {share * 100:.1f}% of all"  # from the rounded figure the verifier checks against
     if challenges:
         top = challenges[0]
         description = (
-            f"{lead}. Their sharpest pain is {top.label}, mentioned {top.lift:.1f} times as often as by "
-            f"everyone ({top.mentions} records)."
+            f"{lead}. {top.share * 100:.1f}% of their records raise {top.label}, {top.lift:.1f} times "
+            "as often as everyone's."
         )
     else:
-        description = f"{lead[:-1]}; no pain point over-indexes for them)."
-    persona = Persona(
-        name=f"The {role}",
-        role=role,
-        one_liner=f"{role}, most often at companies of {where}" if where else role,
+        description = f"{lead}; no pain theme over-represents them."
+    return Persona(
+        name=_name(g, challenges + praise, profile, taken),
+        column=g.column,
+        value=g.value,
+        one_liner=f"Over-represented: {where}." if where else "No segment value over-represents them.",
         description=description,
         respondents=n,
-        respondent_share=round(n / total, 4),
-        company_size=sizes,
-        plan=plans,
-        segment=_shares([str(fs.metas[i].get("segment", "")) for i in idx]),
+        respondent_share=share,
+        record_ids=[pop.ids[i] for i in g.records],
+        profile=profile,
         challenges=challenges,
+        works_for_them=praise,
         current_workarounds=workarounds,
-        wishes=wishes,
+        asks=asks,
         quotes=quotes,
-        citations=quotes + workarounds + wishes,
+        citations=quotes + asks + workarounds,
     )
-    return persona, dict(challenge_texts) | {fs.ids[i]: fs.texts[i] for i in idx}
 
 
 def build(ctx: DraftContext) -> PersonaSet:
     report = analyze(ctx.store, ctx.project, filters=ctx.filters)
     fs = load_feedback(ctx.store, ctx.project)
-    by_role, respondents, roles = _roles(fs, ctx.project)
-    total = sum(respondents.values())
+    pop = grouping.population(report, dict(zip(fs.ids, fs.metas, strict=True)))
+    groups, rule = grouping.choose(pop, ctx.by)
+    texts = {rid: text for rid, text in zip(fs.ids, fs.texts, strict=True)}
     themes = {t.id: t for t in report.themes}
+    total = pop.respondents([i for g in groups for i in g.records])
     verification, warnings = Verification(), list[str]()
-    personas: list[Persona] = []
     narrator = Narrator(ctx.model, verification, warnings)
-    for role in roles[:LIMIT]:
-        persona, texts = _persona(role, by_role[role], fs, themes, report, respondents[role], total)
-        figures = figures_of(persona.model_dump(exclude={"citations", "quotes", "current_workarounds", "wishes"}))
-        prose = f"{persona.one_liner} {persona.description}"
-        failures = check_item(prose, persona.citations, texts, figures, verification) if persona.citations else []
-        if failures:
-            verification.items_dropped += 1
-            verification.failures += [f"{persona.name}: {f}" for f in failures]
-            warnings.append(f"{persona.name} dropped ({'; '.join(failures)})")
-            continue
-        if ctx.model.can_generate:
-            draft = ThemeNarrative(title=persona.one_liner, description=persona.description, citations=persona.quotes)
-            request = rewrite_request(
-                "set of personas", persona.name, draft, persona.model_dump(include=FACTS), texts, figures
+    seen, taken = _Seen(), set[str]()
+    personas = []
+    for g in groups[:LIMIT]:
+        persona = _persona(g, pop, texts, themes, total, seen, taken)
+        if g.column is None and (not persona.challenges or persona.challenges[0].share < DISTINCT_SHARE):
+            warnings.append(
+                f"{persona.respondents} respondents raise a mix of themes with none setting them apart "
+                f"(the most common reaches under {DISTINCT_SHARE:.0%} of them): not a persona"
             )
-            better = narrator.narrate(request, texts)
-            if better is not None:
-                persona.one_liner, persona.description = better.item.title, better.item.description
-                persona.citations = merge_citations(persona.citations, better.item.citations)
-        personas.append(persona)
+            continue
+        if _verified(persona, texts, verification, warnings):
+            personas.append(_reworded(persona, narrator, texts) if ctx.model.can_generate else persona)
     return PersonaSet(
         project=ctx.project,
         engine_note=engine_note(ctx.model),
-        respondents_with_role=total,
-        rule=f"one persona per role shared by at least {MIN_SHARE:.0%} of respondents with a role",
+        respondents=total,
+        rule=rule,
         personas=personas,
         warnings=warnings,
         verification=verification,
@@ -201,57 +259,100 @@ def build(ctx: DraftContext) -> PersonaSet:
     )
 
 
-def markdown(d: PersonaSet) -> str:
-    lines = head(f"Personas: {d.project}", d)
-    lines += [f"From {d.respondents_with_role:,} respondents with a role; {d.rule}.", ""]
-    for p in d.personas:
-        lines += [f"## {p.name}", "", f"_{p.one_liner}_", "", p.description, ""]
-        for label, shares in (("Company size", p.company_size), ("Plan", p.plan), ("Segment", p.segment)):
-            if shares:
-                lines.append(f"- {label}: " + ", ".join(f"{s.value} ({s.share * 100:.0f}%)" for s in shares))
-        lines.append("")
-        if p.challenges:
+def _figures(p: Persona) -> list[float]:
+    return figures_of(p.model_dump(exclude={"citations", "quotes", "current_workarounds", "asks", "record_ids"}))
+
+
+def _verified(p: Persona, texts: dict[str, str], verification: Verification, warnings: list[str]) -> bool:
+    prose = f"{p.one_liner} {p.description}"
+    failures = check_item(prose, p.citations, texts, _figures(p), verification) if p.citations else []
+    if failures:
+        verification.items_dropped += 1
+        verification.failures += [f"{p.name}: {f}" for f in failures]
+        warnings.append(f"{p.name} dropped ({'; '.join(failures)})")
+    return not failures
+
+
+def _reworded(p: Persona, narrator: Narrator, texts: dict[str, str]) -> Persona:
+    draft = ThemeNarrative(title=p.one_liner, description=p.description, citations=p.quotes or p.citations)
+    request = rewrite_request("set of personas", p.name, draft, p.model_dump(include=FACTS), texts, _figures(p))
+    better = narrator.narrate(request, texts)
+    if better is not None:
+        p.one_liner, p.description = better.item.title, better.item.description
+        p.citations = merge_citations(p.citations, better.item.citations)
+    return p
+
+
+def _persona_markdown(p: Persona) -> list[str]:
+    lines = [f"## {markdown_text(p.name)}", "", f"_{markdown_text(p.one_liner)}_", "", markdown_text(p.description), ""]
+    if p.profile:
+        lines += [
+            f"- {markdown_text(s.column.replace('_', ' '))}: {markdown_text(s.value)} "
+            f"({s.share * 100:.0f}% of them, ×{s.lift:.1f} vs everyone)"
+            for s in p.profile
+        ] + [""]
+    for title, rows in (("Challenges", p.challenges), ("What works for them", p.works_for_them)):
+        if rows:
             lines += (
-                ["**Challenges**", ""]
-                + [f"- {c.label}: {c.mentions} records, ×{c.lift:.1f} vs everyone" for c in p.challenges]
+                [f"**{title}**", ""]
+                + [
+                    f"- {markdown_text(c.label)}: {c.mentions} of their records ({c.share * 100:.0f}%), ×{c.lift:.1f} "
+                    "vs everyone"
+                    for c in rows
+                ]
                 + [""]
             )
-        for title, cites in (
-            ("Current workarounds", p.current_workarounds),
-            ("What they ask for", p.wishes),
-            ("In their words", p.quotes),
-        ):
-            if cites:
-                lines += [f"**{title}**", ""] + [x for c in cites for x in (quote(c), "")]
+    for title, cites in (
+        ("What they ask for", p.asks),
+        ("Current workarounds", p.current_workarounds),
+        ("In their words", p.quotes),
+    ):
+        if cites:
+            lines += [f"**{title}**", ""] + [x for c in cites for x in (quote(c), "")]
+    return lines
+
+
+def markdown(d: PersonaSet) -> str:
+    lines = head(f"Personas: {d.project}", d)
+    lines += [f"From {d.respondents:,} respondents; {d.rule}.", ""]
+    for p in d.personas:
+        lines += _persona_markdown(p)
     return "\n".join(lines + footer(d))
 
 
-def fidelity(ctx: EvalContext, doc: dict[str, Any]) -> list[Score]:
-    """Each persona's respondents, top plan and top company size match a recount from the stored records."""
-    records = [r for r in ctx.store.records(ctx.project) if r.metadata.get("kind") != "research"]
-    right = 0
-    for persona in doc["personas"]:
-        members = [r for r in records if r.metadata.get("role") == persona["role"]]
-        people = {r.metadata.get("customer_id") or r.id for r in members}
-        ok = persona["respondents"] == len(people)
-        for column in ("plan", "company_size"):
-            counts = Counter(str(r.metadata[column]) for r in members if r.metadata.get(column))
-            if counts and persona[column]:
-                top = persona[column][0]
-                ok = ok and counts[top["value"]] == top["respondents"] == max(counts.values())
+def metrics(ctx: EvalContext, doc: dict[str, Any]) -> list[Score]:
+    """Fidelity: each persona's respondents and profile shares match a recount from its records in the store.
+    Bare names: personas called by a column value alone."""
+    records = {r.id: r for r in ctx.store.records(ctx.project)}
+    right, bare = 0, []
+    values = {str(v).lower() for r in records.values() for v in r.metadata.values() if isinstance(v, str)}
+    for p in doc["personas"]:
+        members = [records[r] for r in p["record_ids"] if r in records]
+        ok = p["respondents"] == len({r.metadata.get("customer_id") or f"record:{r.id}" for r in members})
+        for s in p["profile"]:
+            counts = Counter(str(r.metadata[s["column"]]) for r in members if r.metadata.get(s["column"]))
+            ok = ok and counts[s["value"]] == s["respondents"]
+        if p["column"]:
+            ok = ok and all(r.metadata.get(p["column"]) == p["value"] for r in members)
         right += ok
+        name = p["name"].lower().removeprefix("the ").strip()
+        if name in values:
+            bare.append(p["name"])
     n = len(doc["personas"])
-    detail = f"{right} of {n} personas match a recount (respondents, top plan, top company size)"
-    return [Score("fidelity", right / n if n else None, detail)]
+    return [
+        Score("fidelity", right / n if n else None, f"{right} of {n} personas match a recount from their records"),
+        Score("bare_column_names", len(bare), "; ".join(bare)),
+    ]
 
 
 KIND = DraftKind(
     name="persona",
     title="Personas",
-    summary="One persona per role: who they are, what hurts them most, their workarounds and their asks.",
+    summary="Personas by role, by a column you name, or by behaviour: who they are, what sets them apart, their asks.",
     words=("personas", "persona set", "user personas"),
     schema=PersonaSet,
     build=build,
     markdown=markdown,
-    metrics=fidelity,
+    inputs=frozenset({"by"}),
+    metrics=metrics,
 )

@@ -1,7 +1,8 @@
-"""A PRD for a topic or theme, from the evidence: problem, evidence, goals, non-goals, affected personas, user
-stories with acceptance criteria, requirements (must, should, could), success metrics with baselines from the
-data, risks, open questions and rollout. Every item cites records; the extractive engine writes the prose from
-statistics and verbatim requests, and leaves targets to the PM.
+"""A PRD for a pain theme, from the evidence: a problem statement with its figures, hypotheses, goals as
+measurable outcomes with baselines from the data, non-goals that are other pains, the segments it hurts most, user
+stories written from request sentences, requirements named in product language and ranked by reach and severity,
+risks and open questions from the evidence, and a rollout. Every item cites records; a section with no evidence
+says what evidence is missing.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from copilot.analysis.schema import ThemePublic, ThemeStats
+from copilot.analysis.schema import ThemePublic, ThemesReport, ThemeStats
 from copilot.analysis.themes import analyze
 from copilot.drafts import research
 from copilot.drafts.evidence import keep_verified, topic_words
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
-from copilot.drafts.kinds._prd_sections import build_sections, stories_csv
+from copilot.drafts.kinds import _prd_sections as sections
+from copilot.drafts.kinds import _prd_stories as stories
 from copilot.drafts.narrate import Narrator, engine_note, merge_citations, rewrite_request
-from copilot.drafts.render import footer, head, pct, quote
+from copilot.drafts.readiness import restates_complaint
+from copilot.drafts.render import footer, head, markdown_text, quote, stats_table
 from copilot.drafts.schema import DraftDocument, ThemeNarrative
 from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError, ErrorCode
@@ -26,19 +29,31 @@ from copilot.store.filters import SearchFilter
 from copilot.store.search import search
 
 # Sections a model words better than a template; the rest are quotes, figures or lists that stay as built.
-REWRITTEN = ("problem", "goals", "requirements", "open_questions", "rollout")
+REWRITTEN = ("problem", "hypotheses", "goals", "requirements", "open_questions", "rollout")
 SECTIONS = (
     "problem",
+    "hypotheses",
     "goals",
     "non_goals",
     "personas",
     "user_stories",
     "requirements",
-    "success_metrics",
     "risks",
     "open_questions",
     "rollout",
 )
+# What a section needs when it has nothing to show: the PM reads why, not an empty heading.
+MISSING = {
+    "hypotheses": "no sub-causes were found in this theme, and the data has no NPS to size it",
+    "non_goals": "no other pain theme is distinct from this one",
+    "personas": "no segment column (role, plan, segment, company size) over-represents this pain; add such columns "
+    "to the data to see who it hurts most",
+    "user_stories": "no customer on this topic asks for something in so many words; stories are written from "
+    "request sentences",
+    "requirements": "no sub-causes were found to name requirements after",
+    "risks": "no counter-evidence, thin segment skews, instability, growth or market research on this topic",
+    "open_questions": "nothing in the evidence leaves a question open",
+}
 
 
 class PrdItem(BaseModel):
@@ -51,14 +66,18 @@ class PrdItem(BaseModel):
 
 class UserStory(BaseModel):
     as_a: str
-    i_want: str = Field(description="A customer's own words, verbatim from the cited record.")
+    i_want: str = Field(description="The capability the cited request sentence asks for.")
     so_that: str
     acceptance_criteria: list[str]
-    citations: list[Citation]
+    citations: list[Citation] = Field(description="The request sentence the story is written from.")
 
     @property
     def title(self) -> str:
-        return f"As a {self.as_a}, I want: {self.i_want[:60]}"
+        return f"As {_article(self.as_a)} {self.as_a}, I want {self.i_want[:60]}"
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 class Prd(DraftDocument):
@@ -68,29 +87,29 @@ class Prd(DraftDocument):
     title: str
     statistics: ThemeStats
     problem: list[PrdItem]
+    hypotheses: list[PrdItem]
     goals: list[PrdItem]
     non_goals: list[PrdItem]
     personas: list[PrdItem]
     user_stories: list[UserStory]
     requirements: list[PrdItem]
-    success_metrics: list[PrdItem]
     risks: list[PrdItem]
     open_questions: list[PrdItem]
     rollout: list[PrdItem]
 
 
 def pick_theme(store: Store, project: str, themes: list[ThemePublic], topic: str | None) -> ThemePublic:
-    """The theme a PRD is about: the one holding most records that match the topic, else the top pain point."""
-    if not themes:
+    """The pain theme a PRD is about: the one holding most records that match the topic, else the top pain."""
+    pains = [t for t in themes if t.pain] or themes
+    if not pains:
         raise CopilotError(ErrorCode.no_evidence, f"project {project!r} has no themes to write a PRD from")
     if not topic:
-        pains = [t for t in themes if t.pain] or themes
         return max(pains, key=lambda t: (t.reach, t.id))
     hits = search(store, project, topic, k=50, filters=SearchFilter(feedback_only=True))
     ids = {h.id for h in hits}
-    best = max(themes, key=lambda t: (len(ids & set(t.record_ids)), t.reach))
+    best = max(pains, key=lambda t: (len(ids & set(t.record_ids)), t.reach))
     if not ids & set(best.record_ids):
-        raise CopilotError(ErrorCode.no_evidence, f"no theme in project {project!r} matches the topic {topic!r}")
+        raise CopilotError(ErrorCode.no_evidence, f"no pain theme in project {project!r} matches the topic {topic!r}")
     return best
 
 
@@ -108,18 +127,34 @@ def _risks_from_research(
     return items, texts
 
 
+def _sections(ev: sections.Evidence, report: ThemesReport, research_risks: list[PrdItem]) -> dict[str, list[Any]]:
+    theme = ev.theme
+    praise = next((t for t in report.themes if t.topic_id == theme.topic_id and t.side == "praise"), None)
+    return {
+        "problem": sections.problem(PrdItem, ev),
+        "hypotheses": sections.hypotheses(PrdItem, ev),
+        "goals": sections.goals(PrdItem, ev),
+        "non_goals": sections.non_goals(PrdItem, theme, report.themes),
+        "personas": sections.personas(PrdItem, ev),
+        "requirements": sections.requirements(PrdItem, ev),
+        "risks": stories.risks(PrdItem, ev, praise, research_risks),
+        "open_questions": stories.open_questions(PrdItem, ev),
+        "rollout": stories.rollout(PrdItem, ev),
+    }
+
+
 def build(ctx: DraftContext) -> Prd:
     store, project = ctx.store, ctx.project
     report = analyze(store, project, filters=ctx.filters)
     theme = pick_theme(store, project, report.themes, ctx.topic)
     members = store.get_records(project, sorted({q.record_id for q in theme.quotes} | set(theme.record_ids[:300])))
+    ev = sections.Evidence(theme, members, sections.cite(theme.quotes, limit=3))
+    risks, research_texts = _risks_from_research(store, project, theme, ev.quotes)
+    built = _sections(ev, report, risks)
+    written = stories.user_stories(UserStory, ev)
+    cited = [c.record_id for items in [*built.values(), written] for item in items for c in item.citations]
     texts = {rid: r.text for rid, r in members.items()}
-    quotes = [Citation(record_id=q.record_id, quote=q.text) for q in theme.quotes]
-    risks, research_texts = _risks_from_research(store, project, theme, quotes)
-    others = [t for t in report.themes if t.id != theme.id and t.pain][:3]
-    sections = build_sections(theme, members, quotes, others, risks, PrdItem, UserStory)
-    non_goal_ids = [c.record_id for item in sections.items["non_goals"] for c in item.citations]
-    all_texts = texts | research_texts | {rid: r.text for rid, r in store.get_records(project, non_goal_ids).items()}
+    all_texts = texts | research_texts | {rid: r.text for rid, r in store.get_records(project, cited).items()}
     figures = figures_of(theme.stats)
     verification, warnings = Verification(), list[str]()
 
@@ -127,11 +162,14 @@ def build(ctx: DraftContext) -> Prd:
         # An item's numbers come from the theme's statistics, its own, or the document it quotes.
         return figures + figures_of(item.statistics) + figures_of([c.quote for c in item.citations])
 
-    kept = keep_verified(
-        sections.items, lambda i: f"{i.title} {i.text}", all_texts, item_figures, verification, warnings
-    )
-    stories = keep_verified(
-        {"user stories": sections.stories}, lambda st: st.so_that, all_texts, lambda st: figures, verification, warnings
+    kept = keep_verified(built, lambda i: f"{i.title} {i.text}", all_texts, item_figures, verification, warnings)
+    user_stories = keep_verified(
+        {"user stories": written},
+        lambda st: f"{st.i_want} {st.so_that}",
+        all_texts,
+        lambda st: figures,
+        verification,
+        warnings,
     )["user stories"]
     narrator = Narrator(ctx.model, verification, warnings)
     if ctx.model.can_generate:
@@ -144,7 +182,7 @@ def build(ctx: DraftContext) -> Prd:
         title=f"PRD: {theme.label}",
         engine_note=engine_note(ctx.model),
         statistics=theme.stats,
-        user_stories=stories,
+        user_stories=user_stories,
         warnings=warnings,
         verification=verification,
         provenance=narrator.provenance(evidence),
@@ -176,50 +214,68 @@ def _reword(
                 item.citations = merge_citations(item.citations, better.item.citations)
 
 
-def markdown(d: Prd) -> str:
-    s = d.statistics
-    lines = head(d.title, d)
-    if d.topic:
-        lines += [f"Topic asked for: {d.topic!r} (theme `{d.theme_id}`).", ""]
-    lines += ["## Problem", ""] + [f"{i.text}" for i in d.problem] + [""]
-    lines += [
-        "## Evidence",
-        "",
-        "| mentions | reach | share (95% CI) | trend | complaints |",
-        "| ---: | ---: | ---: | --- | ---: |",
-        f"| {s.mentions:,} | {s.reach:,} | {pct(s.share)} ({pct(s.share_ci[0])}–{pct(s.share_ci[1])}) | "
-        f"{s.trend} | {pct(s.complaint_share)} |",
-        "",
-    ]
-    lines += [x for i in d.problem for c in i.citations for x in (quote(c), "")]
-    for title, items in (("Goals", d.goals), ("Non-goals", d.non_goals), ("Affected personas", d.personas)):
-        lines += [f"## {title}", ""] + [f"- **{i.title}**: {i.text}" for i in items] + [""]
-    lines += ["## User stories", ""]
+def _items(title: str, name: str, items: list[PrdItem], quotes: bool = False) -> list[str]:
+    lines = [f"## {title}", ""]
+    if not items:
+        return lines + [f"_No evidence: {MISSING[name]}._", ""]
+    for i in items:
+        lines.append(f"- **{markdown_text(i.title)}**: {markdown_text(i.text)}")
+        if quotes:
+            lines += [f"  {quote(c)}" for c in i.citations]
+    return lines + [""]
+
+
+def _stories(d: Prd) -> list[str]:
+    lines = ["## User stories", ""]
+    if not d.user_stories:
+        return lines + [f"_No evidence: {MISSING['user_stories']}._", ""]
     for st in d.user_stories:
+        c = st.citations[0]
         lines += [
-            f"- As a {st.as_a}, I want: “{' '.join(st.i_want.split())}”, so that {st.so_that}. "
-            f"(`{st.citations[0].record_id}`)",
-            *[f"  - [ ] {a}" for a in st.acceptance_criteria],
+            f"- As {_article(st.as_a)} {markdown_text(st.as_a)}, I want {markdown_text(st.i_want)}, so that "
+            f"{markdown_text(st.so_that)}.",
+            f"  - Asked in `{c.record_id}`: “{markdown_text(c.quote)}”",
+            *[f"  - [ ] {markdown_text(a)}" for a in st.acceptance_criteria],
         ]
-    lines.append("")
-    for title, items in (
-        ("Requirements", d.requirements),
-        ("Success metrics", d.success_metrics),
-        ("Risks", d.risks),
-        ("Open questions", d.open_questions),
-        ("Rollout", d.rollout),
-    ):
-        lines += [f"## {title}", ""] + [f"- **{i.title}**: {i.text}" for i in items] + [""]
+    return lines + [""]
+
+
+def markdown(d: Prd) -> str:
+    lines = head(markdown_text(d.title), d)
+    if d.topic:
+        lines += [f"Topic asked for: “{markdown_text(d.topic)}” (theme `{d.theme_id}`).", ""]
+    lines += ["## Problem", ""] + [markdown_text(i.text) for i in d.problem] + [""]
+    lines += ["## Evidence", "", *stats_table(d.statistics)]
+    lines += [x for i in d.problem for c in i.citations for x in (quote(c), "")]
+    lines += _items("Hypotheses", "hypotheses", d.hypotheses)
+    lines += _items("Goals", "goals", d.goals)
+    lines += _items("Non-goals", "non_goals", d.non_goals)
+    lines += _items("Who it hurts most", "personas", d.personas)
+    lines += _stories(d)
+    lines += _items("Requirements (ranked by reach × severity)", "requirements", d.requirements)
+    lines += _items("Risks", "risks", d.risks, quotes=True)
+    lines += _items("Open questions", "open_questions", d.open_questions, quotes=True)
+    lines += _items("Rollout", "rollout", d.rollout)
     return "\n".join(lines + footer(d))
 
 
-def completeness(ctx: EvalContext, doc: dict[str, Any]) -> list[Score]:
+def metrics(ctx: EvalContext, doc: dict[str, Any]) -> list[Score]:
+    """Completeness: sections present, non-empty and cited. Stories restating a complaint: wants that are a
+    customer's complaint pasted in rather than a capability."""
     complete = [s for s in SECTIONS if doc.get(s) and all(i["citations"] for i in doc[s])]
     missing = [s for s in SECTIONS if s not in complete]
     detail = f"{len(complete)} of {len(SECTIONS)} sections present, non-empty and cited" + (
-        f"; incomplete: {', '.join(missing)}" if missing else ""
+        f"; without evidence: {', '.join(missing)}" if missing else ""
     )
-    return [Score("completeness", len(complete) / len(SECTIONS), detail)]
+    pasted = [
+        st["i_want"]
+        for st in doc["user_stories"]
+        if restates_complaint(st["i_want"], [c["quote"] for c in st["citations"]])
+    ]
+    return [
+        Score("completeness", len(complete) / len(SECTIONS), detail),
+        Score("stories_restating_complaints", len(pasted), "; ".join(w[:60] for w in pasted[:3])),
+    ]
 
 
 KIND = DraftKind(
@@ -231,6 +287,6 @@ KIND = DraftKind(
     build=build,
     markdown=markdown,
     inputs=frozenset({"topic"}),
-    exports={".csv": stories_csv},
-    metrics=completeness,
+    exports={".csv": stories.stories_csv},
+    metrics=metrics,
 )
