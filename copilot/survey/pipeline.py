@@ -26,7 +26,7 @@ from copilot.config import Settings
 from copilot.drafts.narrate import Narrated, Narrator, RepairBudget, Request
 from copilot.drafts.schema import ExecutiveSummary, ThemeNarrative
 from copilot.drafts.theme_narration import Told, executive_request, survey, theme_request
-from copilot.drafts.verify import Verification
+from copilot.drafts.verify import Citation, Verification
 from copilot.errors import CopilotError, ErrorCode
 from copilot.ingest.mapping import ColumnMapping
 from copilot.ingest.pipeline import ingest
@@ -38,8 +38,10 @@ from copilot.models import IngestReport
 from copilot.store import open_store
 from copilot.store.chroma import Store
 from copilot.store.filters import SearchFilter
+from copilot.survey import figures
 from copilot.survey.cost import CostEstimate, estimate
-from copilot.survey.schema import SegmentCell, SurveyReport, SurveySection, SurveyTheme
+from copilot.survey.figures import Respondents
+from copilot.survey.schema import SurveyNps, SurveyReport, SurveySection, SurveyTheme
 
 THEMES_PER_SECTION = 12
 MIN_MENTIONS = 3
@@ -71,6 +73,7 @@ class State(BaseModel):
     provider: str | None = None
     ingest: IngestReport | None = None
     sections: dict[str, ThemesReport] | None = None
+    respondents: Respondents | None = None
     narratives: dict[str, dict[str, Any]] = Field(default_factory=dict)
     executive: dict[str, Any] | None = None
     warnings: list[str] = Field(default_factory=list)
@@ -153,12 +156,14 @@ class Run:
 
     # Stage 2
     def themes(self) -> dict[str, ThemesReport]:
-        if self.state.sections is None:
+        if self.state.sections is None or self.state.respondents is None:
             self.hooks.stage("themes", None)
             if not has_themes(self.store, self.state.project):
                 discover_themes(self.store, self.state.project)
             fs = load_feedback(self.store, self.state.project)
             counts = Counter(str(m.get("question") or "") for m in fs.metas)
+            by_key = metadata_key(self.opts.by) if self.opts.by else None
+            self.state.respondents = figures.respondents(fs.metas, fs.ids, by_key)
             del fs  # analyze loads its own copy: two at once would double the peak memory
             sections = {}
             for q in sorted(counts) if len(counts) > 1 or "" not in counts else [""]:
@@ -252,16 +257,8 @@ class Run:
 
     def report(self, sections: dict[str, ThemesReport], texts: dict[str, str], started: float) -> SurveyReport:
         key = metadata_key(self.opts.by) if self.opts.by else None
-        out_sections = [
-            SurveySection(
-                question=q or None,
-                records=r.records,
-                themes=[self._theme(q, t, key) for t in self.kept(r)],
-                unclustered=r.unclustered.mentions,
-                unclustered_share=r.unclustered.share,
-            )
-            for q, r in sections.items()
-        ]
+        out_sections = [self._section(q, r, key) for q, r in sections.items()]
+        respondents = self.state.respondents or Respondents()
         executive = self.executive(out_sections, texts)
         ingest_report = self.state.ingest
         assert ingest_report is not None
@@ -278,7 +275,9 @@ class Run:
             records=sum(s.records for s in out_sections),
             skipped=ingest_report.skipped,
             by=self.opts.by,
+            by_note=figures.by_note(self.opts.by, respondents.by_values, [t for s in out_sections for t in s.themes]),
             executive_summary=executive,
+            nps=self._nps(respondents, sections, out_sections),
             sections=out_sections,
             warnings=self.state.warnings,
             verification=self.state.verification,
@@ -287,20 +286,52 @@ class Run:
             seconds=round(time.perf_counter() - started, 1),
         )
 
-    def _theme(self, question: str, theme: ThemePublic, key: str | None) -> SurveyTheme:
+    def _section(self, question: str, report: ThemesReport, key: str | None) -> SurveySection:
+        low = report.low_information
+        themes = figures.ordered([x for t in self.kept(report) if (x := self._theme(question, t, key))])
+        themes = figures.distinct_titles(themes)
+        figures.mark_significant(themes)
+        return SurveySection(
+            question=question or None,
+            records=report.records,
+            themes=themes,
+            unclustered=report.unclustered.mentions,
+            unclustered_share=report.unclustered.share,
+            low_information=low.mentions,
+            low_information_share=low.share,
+            low_information_examples=list(dict.fromkeys(q.text for q in low.examples))[:3],
+        )
+
+    def _nps(
+        self, respondents: Respondents, sections: dict[str, ThemesReport], shown: list[SurveySection]
+    ) -> SurveyNps | None:
+        if respondents.nps is None:
+            return None
+        drivers = [
+            d
+            for (q, r), s in zip(sections.items(), shown, strict=True)
+            for d in figures.drivers(q or None, r, {t.id: t.title for t in s.themes})
+        ]
+        return SurveyNps(
+            summary=respondents.nps,
+            by_segment=respondents.nps_by_segment,
+            min_respondents=figures.MIN_RESPONDENTS,
+            left_out=respondents.nps_left_out,
+            drivers=drivers,
+        )
+
+    def _theme(self, question: str, theme: ThemePublic, key: str | None) -> SurveyTheme | None:
+        """The theme as the report shows it; None, with a warning, when even its extractive wording failed
+        verification: nothing unverified gets out, and one theme must not cost the whole report."""
         worded = self.state.narratives.get(_key(question, theme))
         if worded is None:
-            raise CopilotError(ErrorCode.verification, f"{theme.label}: its narrative failed its own verification")
+            warning = f"{theme.label}: left out of the report, its wording failed verification"
+            if warning not in self.state.warnings:
+                self.state.warnings.append(warning)
+            return None
         narrative = ThemeNarrative.model_validate(worded)
         quotes = theme_request(theme, survey(question or None), QUOTES).draft.citations
-        cells = (
-            [
-                SegmentCell(value=s.value, mentions=s.mentions, records=s.records, share=s.share, lift=s.lift)
-                for s in theme.segments.get(key, [])
-            ]
-            if key
-            else []
-        )
+        cells = figures.cells(theme, key) if key else []
         return SurveyTheme(
             id=theme.id,
             label=theme.label,
@@ -310,8 +341,16 @@ class Run:
             stats=theme.stats,
             monthly=theme.trend.monthly,
             by_segment=cells,
-            quotes=list({(c.record_id, c.quote): c for c in quotes + narrative.citations}.values()),
+            quotes=_distinct(quotes + narrative.citations),
         )
+
+
+def _distinct(quotes: list[Citation]) -> list[Citation]:
+    """Each saying once, first citation kept: the same words from two respondents read as a mistake in a report."""
+    seen: dict[str, Citation] = {}
+    for c in quotes:
+        seen.setdefault(" ".join(c.quote.lower().split()), c)
+    return list(seen.values())
 
 
 def _rows_estimate(path: Path) -> int | None:

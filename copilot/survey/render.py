@@ -3,94 +3,50 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
-from copilot.drafts.render import markdown_text
 from copilot.errors import CopilotError, ErrorCode
-from copilot.survey import charts
-from copilot.survey.schema import SurveyReport
+from copilot.survey import charts, view
+from copilot.survey.markdown import markdown
+from copilot.survey.schema import SurveyReport, SurveySection
+
+__all__ = ["html", "markdown", "write"]
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True, undefined=jinja2.StrictUndefined
 )
-METHOD = (
-    "responses are embedded offline (wordllama), grouped into themes by graph communities of micro-clusters, "
-    "and counted by code; shares have Wilson 95% intervals, trends a Cochran-Armitage test, sentiment VADER"
-)
+
+
+def _section(report: SurveyReport, s: SurveySection) -> dict[str, Any]:
+    """A question's charts and notes; a chart that cannot be drawn is None and its slot stays empty."""
+    themes = bool(s.themes)
+    return {
+        "section": s,
+        "groups": view.groups(s),
+        "notes": [n for n in (view.low_information(s), view.no_themes(s)) if n],
+        "reach": charts.reach_chart(s.themes) if themes else None,
+        "sentiment": charts.sentiment_chart(s.themes) if themes else None,
+        "trend": charts.trend_chart(view.trend_themes(s)) if themes else None,
+        "trend_note": view.trend_note(s),
+        "heatmap": charts.segment_heatmap(s.themes, report.by) if report.by and themes else None,
+    }
 
 
 def html(report: SurveyReport) -> str:
-    sections = [
-        {
-            "section": s,
-            "reach": charts.reach_chart(s.themes) if s.themes else "",
-            "sentiment": charts.sentiment_chart(s.themes) if s.themes else "",
-            "trend": charts.trend_chart(s.themes),
-            "heatmap": charts.segment_heatmap(s.themes, report.by) if report.by else None,
-        }
-        for s in report.sections
-    ]
     engine = (
         "the extractive engine (no language model)"
         if report.provenance.provider == "extractive"
         else (f"{report.provenance.provider}/{report.provenance.model}, checked against the data")
     )
-    return _env.get_template("report.html.j2").render(r=report, sections=sections, engine=engine, method=METHOD)
-
-
-def markdown(report: SurveyReport) -> str:
-    """The report in Markdown. Everything that came from the file or a model goes through markdown_text: a
-    viewer must show a customer's '<svg onload=...>' or '![x](https://...)' as text, never run or fetch it."""
-    md = markdown_text
-    lines = [
-        f"# {md(report.title)}",
-        "",
-        f"{report.records:,} responses from {md(report.source_file)} ({report.rows_read:,} rows read, "
-        f"{len(report.skipped)} skipped). Provider: {md(report.provenance.provider)}.",
-        "",
-        "## Executive summary",
-        "",
-        md(report.executive_summary.text),
-        "",
-    ]
-    lines += [f"> “{md(c.quote)}” ({c.record_id})" for c in report.executive_summary.citations] + [""]
-    for s in report.sections:
-        lines += [
-            f"## {md(s.question or 'What respondents say')}",
-            "",
-            f"{s.records:,} responses; {s.unclustered_share * 100:.1f}% fit no theme.",
-            "",
-            "| # | Theme | Respondents | Share (95% interval) | Trend | Complaints |",
-            "|---|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {i} | {md(t.title)} | {t.stats.reach:,} | {t.stats.share * 100:.1f}% ({t.stats.share_ci[0] * 100:.1f}–"
-            f"{t.stats.share_ci[1] * 100:.1f}%) | {t.stats.trend} | {t.stats.complaint_share * 100:.1f}% |"
-            for i, t in enumerate(s.themes, 1)
-        ]
-        for i, t in enumerate(s.themes, 1):
-            lines += ["", f"### {i}. {md(t.title)}", "", md(t.narrative), ""]
-            lines += [f"> “{md(c.quote)}” ({c.record_id})" for c in t.quotes]
-            if t.by_segment:
-                cells = ", ".join(f"{md(c.value)} {c.lift:.1f}×" for c in t.by_segment)
-                lines += ["", f"By {md(report.by or '')}: {cells}"]
-        lines.append("")
-    if report.skipped:
-        skipped = [f"- {md(row.locator)}: {md(row.reason)}" for row in report.skipped[:200]]
-        lines += ["## Skipped rows", ""] + skipped + [""]
-    v = report.verification
-    lines += [
-        "## Method and provenance",
-        "",
-        METHOD + ".",
-        "",
-        f"Provider {md(report.provenance.provider)}/{md(report.provenance.model)}; {report.model_calls} model calls; "
-        f"cost ${report.provenance.cost_usd:.4f}. Verification: {v.items_checked} items, {v.quotes_checked} "
-        f"quotes, {v.numbers_checked} numbers checked.",
-    ]
-    lines += [f"- warning: {md(w)}" for w in report.warnings]
-    return "\n".join(lines) + "\n"
+    return _env.get_template("report.html.j2").render(
+        r=report,
+        sections=[_section(report, s) for s in report.sections],
+        engine=engine,
+        view=view,
+        method=view.method(report),
+    )
 
 
 def write(report: SurveyReport, out: Path) -> list[Path]:
