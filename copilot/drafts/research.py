@@ -23,10 +23,9 @@ OPPORTUNITY_RE = re.compile(
     r"increasing(?:ly)?|most requested|shorten|spend)\b",
     re.I,
 )
-RULES = (
-    "threat: a research sentence about a competitor's move or a squeeze (launches, offers, cuts its price, "
-    "winning, consolidation); opportunity: one about growth, demand or an unmet need"
-)
+THREAT_RULE = "a competitor's move or a squeeze (launches, offers, cuts its price, winning, consolidation)"
+OPPORTUNITY_RULE = "growth, demand or an unmet need"
+RULES = f"threat: a research sentence about {THREAT_RULE}; opportunity: one about {OPPORTUNITY_RULE}"
 
 
 def classify(sentence: str) -> str | None:
@@ -35,6 +34,17 @@ def classify(sentence: str) -> str | None:
     if not threats and not opps:
         return None
     return "threat" if threats > opps else "opportunity"
+
+
+# A numbered heading ("3. Consolidation.") that the sentence splitter folded onto the end of the sentence before
+# it, where a paragraph break was lost (plain text, PDF): it is the next section's name, not part of the claim.
+_TRAILING_HEADING_RE = re.compile(r"(?<=[.!?])\s+\d{1,2}[.)]\s+[^.!?]{1,40}[.!?]?\s*$")
+# How a user makes a file count as research, for the drafts that say which evidence is missing.
+HOW_TO_INGEST = (
+    "`copilot ingest FILES --project {project} --kind research` (Markdown, text or PDF; a document whose file "
+    "or folder name says market, competitor, analyst, research or trend counts as research without --kind)"
+)
+NO_RESEARCH = "No market research in this project"
 
 
 @dataclass
@@ -56,7 +66,7 @@ def findings(store: Store, project: str) -> tuple[list[Finding], dict[str, str]]
         texts[rec.id] = rec.text
         source = str(rec.metadata.get("title") or rec.metadata.get("source"))
         for a, b in split(rec.text, prose=True):
-            sentence = rec.text[a:b]
+            sentence = _TRAILING_HEADING_RE.sub("", rec.text[a:b])
             words = sentence.split()
             if sentence.lstrip().startswith("#") or len(words) < 6:
                 continue
@@ -66,3 +76,19 @@ def findings(store: Store, project: str) -> tuple[list[Finding], dict[str, str]]
             title = " ".join(words[:9]).rstrip(",.;:") + ("…" if len(words) > 9 else "")
             out.append(Finding(kind, title, " ".join(words), source, Citation(record_id=rec.id, quote=sentence)))
     return out, texts
+
+
+def missing(kind: str, documents: int, project: str) -> str:
+    """What a draft says in place of an empty opportunities or threats section: which files would supply it."""
+    how = HOW_TO_INGEST.format(project=project)
+    if not documents:
+        return (
+            f"{NO_RESEARCH}, so no {kind}. Ingest competitor reviews, analyst reports or market notes as "
+            f"research to find them: {how}."
+        )
+    rule = THREAT_RULE if kind == "threats" else OPPORTUNITY_RULE
+    held = "research document holds" if documents == 1 else "research documents hold"
+    return (
+        f"The project's {documents} {held} no sentence about {rule}, so no {kind}. Research that covers "
+        f"them (competitor news, analyst reports, market notes) would: {how}."
+    )

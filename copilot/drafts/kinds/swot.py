@@ -1,93 +1,86 @@
-"""SWOT: strengths and weaknesses from feedback themes, opportunities and threats from market research, and
-actions that pair a weakness with the threat or opportunity it relates to. Every item cites its evidence."""
+"""SWOT: strengths and weaknesses from feedback topics by their polarity split, opportunities and threats from
+market research, and one action per weakness, paired with the research it relates to. Every item cites its
+evidence; a section with none says which evidence would fill it."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import Field
 
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
 from copilot.drafts import research
-from copilot.drafts.evidence import content_words, keep_verified, topic_words
+from copilot.drafts.evidence import content_words, keep_verified
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
+from copilot.drafts.kinds._swot_sides import (
+    ACTION_RULE,
+    SIDE_RULE,
+    QuotePicker,
+    Split,
+    SwotAction,
+    SwotItem,
+    action,
+    research_item,
+    splits,
+    theme_item,
+)
 from copilot.drafts.narrate import Narrator, engine_note, merge_citations, rewrite_request
-from copilot.drafts.render import footer, head
+from copilot.drafts.render import footer, head, markdown_text, quote
 from copilot.drafts.schema import DraftDocument, ThemeNarrative
 from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError, ErrorCode
+from copilot.ingest.identity import comparable
 from copilot.store.chroma import Store
 
-
-class SwotItem(BaseModel):
-    title: str
-    description: str
-    source: Literal["feedback", "research"]
-    source_title: str | None = None
-    theme_id: str | None = None
-    statistics: dict[str, float] | None = None
-    citations: list[Citation]
-
-
-class SwotAction(BaseModel):
-    title: str
-    description: str
-    addresses: list[str]
-    citations: list[Citation]
+STRENGTHS, WEAKNESSES = 5, 6
+MEMBERS = 40  # records per theme a model may read when it rewords an item
+ARTIFACT = "SWOT analysis"
+__all__ = ["KIND", "Swot", "SwotAction", "SwotItem"]  # the items are defined with the rules that fill them
 
 
 class Swot(DraftDocument):
     kind: Literal["swot"] = "swot"
     rules: str
+    side_rule: str = SIDE_RULE
+    action_rule: str = ACTION_RULE
     strengths: list[SwotItem]
     weaknesses: list[SwotItem]
     opportunities: list[SwotItem]
     threats: list[SwotItem]
     actions: list[SwotAction]
-
-
-def _theme_item(theme: ThemePublic, verb: str) -> SwotItem:
-    s = theme.stats
-    description = (
-        f"{s.mentions} feedback records from {s.reach} customers {verb} {theme.label} "
-        f"({s.share * 100:.1f}% of all feedback)."
-    )
-    return SwotItem(
-        title=theme.label[:1].upper() + theme.label[1:],
-        description=description,
-        source="feedback",
-        theme_id=theme.id,
-        statistics={"mentions": s.mentions, "reach": s.reach, "share": s.share, "complaint_share": s.complaint_share},
-        citations=[Citation(record_id=q.record_id, quote=q.text) for q in theme.quotes[:3]],
+    missing: dict[str, str] = Field(
+        default_factory=dict, description="For each empty section, which evidence would fill it and how to add it."
     )
 
 
-def _research_item(f: research.Finding) -> SwotItem:
-    return SwotItem(
-        title=f.title, description=f.sentence, source="research", source_title=f.source_title, citations=[f.citation]
-    )
-
-
-def _actions(weaknesses: list[SwotItem], outside: list[SwotItem]) -> list[SwotAction]:
-    """Pair each weakness with the threat or opportunity that shares most of its vocabulary."""
-    actions: list[SwotAction] = []
-    for w in weaknesses:
-        wanted = topic_words(w.title + " " + " ".join(c.quote for c in w.citations))
-        best = max(outside, key=lambda o: len(wanted & topic_words(o.description)), default=None)
-        if best is None or len(wanted & topic_words(best.description)) < 2:
-            continue
-        reach = int(w.statistics["reach"]) if w.statistics else 0
-        actions.append(
-            SwotAction(
-                title=f"Act on {w.title.lower()}",
-                description=f"Customers raise it ({reach} customers) and market research points the same way: "
-                f"{best.title}",
-                addresses=[w.title, best.title],
-                citations=w.citations[:1] + best.citations[:1],
-            )
+def _no_side(found: list[Split], strength: bool) -> str:
+    """Why the strengths (or weaknesses) are empty, from the counts, and what feedback would fill them."""
+    topics = len(found)
+    if strength:
+        praise = sum(s.praise for s in found)
+        counted = f"{praise:,} praise mentions in all" if praise else "not one praise mention among them"
+        return (
+            f"No topic has more praise than complaints and requests ({topics} topics, {counted}). Feedback that "
+            "asks what customers value (NPS promoters' reasons, app-store reviews, win interviews) would show "
+            "strengths."
         )
-    return actions[:5]
+    return (
+        f"No topic has as many complaints and requests as praise ({topics} topics). Support tickets, detractors' "
+        "reasons or churn interviews would show weaknesses."
+    )
+
+
+def _missing(found: list[Split], sections: dict[str, list[SwotItem]], documents: int, project: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if not sections["strengths"]:
+        out["strengths"] = _no_side(found, strength=True)
+    if not sections["weaknesses"]:
+        out["weaknesses"] = _no_side(found, strength=False)
+    for name in ("opportunities", "threats"):
+        if not sections[name]:
+            out[name] = research.missing(name, documents, project)
+    return out
 
 
 def _reword(
@@ -101,7 +94,7 @@ def _reword(
 ) -> None:
     """Model wording for the feedback items and the actions, in place; research items stay verbatim sentences
     from their documents. Each feedback item is narrated from its theme's own records."""
-    members = {t.id: t.record_ids[:40] for t in themes}
+    members = {t.id: t.record_ids[:MEMBERS] for t in themes}
     wanted = sorted(
         {r for name in ("strengths", "weaknesses") for i in sections[name] for r in members[i.theme_id or ""]}
     )
@@ -113,38 +106,45 @@ def _reword(
             own |= {c.record_id: texts[c.record_id] for c in item.citations}
             draft = ThemeNarrative(title=item.title, description=item.description, citations=item.citations)
             figures = figures_of(item.statistics) + figures_of([c.quote for c in item.citations])
-            better = narrator.narrate(rewrite_request("SWOT analysis", name, draft, item.statistics, own, figures), own)
-            if better is not None:
+            facts: dict[str, Any] = {"side": name, "contested": item.contested, "rule": SIDE_RULE}
+            facts |= item.statistics or {}
+            better = narrator.narrate(rewrite_request(ARTIFACT, name, draft, facts, own, figures), own)
+            if better is not None and better.by_model:
                 renamed[item.title] = better.item.title
                 item.title, item.description = better.item.title, better.item.description
                 item.citations = merge_citations(item.citations, better.item.citations)
-    reach = [float(w.statistics["reach"]) for w in sections["weaknesses"] if w.statistics]
-    for action in actions:
-        action.addresses = [renamed.get(a, a) for a in action.addresses]
-        own = {c.record_id: texts[c.record_id] for c in action.citations}
-        draft = ThemeNarrative(title=action.title, description=action.description, citations=action.citations)
-        figures = reach + figures_of([c.quote for c in action.citations])
-        request = rewrite_request("SWOT analysis", "actions", draft, {"addresses": action.addresses}, own, figures)
-        better = narrator.narrate(request, own)
-        if better is not None:
-            action.title, action.description = better.item.title, better.item.description
-            action.citations = merge_citations(action.citations, better.item.citations)
+    reach = [float(w.statistics[k]) for w in sections["weaknesses"] if w.statistics for k in ("reach", "mentions")]
+    for a in actions:
+        a.addresses = [renamed.get(x, x) for x in a.addresses]
+        own = {c.record_id: texts[c.record_id] for c in a.citations}
+        draft = ThemeNarrative(title=a.title, description=a.description, citations=a.citations)
+        figures = reach + figures_of([c.quote for c in a.citations])
+        facts = {"addresses": a.addresses, "basis": a.basis, "rule": ACTION_RULE}
+        better = narrator.narrate(rewrite_request(ARTIFACT, "actions", draft, facts, own, figures), own)
+        if better is not None and better.by_model:
+            a.title, a.description = better.item.title, better.item.description
+            a.citations = merge_citations(a.citations, better.item.citations)
 
 
 def build(ctx: DraftContext) -> Swot:
     store, project = ctx.store, ctx.project
     report = analyze(store, project, filters=ctx.filters)
-    pains = sorted((t for t in report.themes if t.pain), key=lambda t: (-t.reach, t.id))
-    praise = sorted((t for t in report.themes if not t.pain), key=lambda t: (-t.reach, t.id))
     found, research_texts = research.findings(store, project)
-    opportunities = [_research_item(f) for f in found if f.kind == "opportunity"]
-    threats = [_research_item(f) for f in found if f.kind == "threat"]
     if not report.themes and not research_texts:
         raise CopilotError(ErrorCode.no_evidence, f"project {project!r} has no feedback themes or research for a SWOT")
-    strengths = [_theme_item(t, "praise") for t in praise[:5]]
-    weaknesses = [_theme_item(t, "raise") for t in pains[:6]]
-    actions = _actions(weaknesses, threats + opportunities)
-    cited = {c.record_id for i in strengths + weaknesses + opportunities + threats for c in i.citations}
+    sides = splits(report.themes)
+    picker = QuotePicker()
+    strengths = [theme_item(s, picker) for s in [s for s in sides if s.strength][:STRENGTHS]]
+    weak_sides = [s for s in sides if not s.strength][:WEAKNESSES]
+    weaknesses = [theme_item(s, picker) for s in weak_sides]
+    opportunities = [research_item(f) for f in found if f.kind == "opportunity"]
+    threats = [research_item(f) for f in found if f.kind == "threat"]
+    actions = [
+        action(w, s.theme, threats, opportunities, picker, bool(research_texts))
+        for w, s in zip(weaknesses, weak_sides, strict=True)
+    ]
+    everything: list[SwotItem | SwotAction] = [*strengths, *weaknesses, *opportunities, *threats, *actions]
+    cited = {c.record_id for i in everything for c in i.citations}
     texts = {rid: r.text for rid, r in store.get_records(project, sorted(cited - research_texts.keys())).items()}
     texts.update(research_texts)
     verification, warnings = Verification(), list[str]()
@@ -158,10 +158,10 @@ def build(ctx: DraftContext) -> Swot:
         verification,
         warnings,
     )
-    reach = [float(w.statistics["reach"]) for w in weaknesses if w.statistics]
+    reach = [float(w.statistics[k]) for w in weaknesses if w.statistics for k in ("reach", "mentions")]
     actions = keep_verified(
         {"actions": actions},
-        lambda a: a.description,
+        lambda a: f"{a.title} {a.description}",
         texts,
         lambda a: reach + figures_of([c.quote for c in a.citations]),
         verification,
@@ -179,34 +179,102 @@ def build(ctx: DraftContext) -> Swot:
         opportunities=kept["opportunities"],
         threats=kept["threats"],
         actions=actions,
+        missing=_missing(sides, kept, len(research_texts), project),
         warnings=warnings,
         verification=verification,
         provenance=narrator.provenance(cited),
     )
 
 
+class _Shown:
+    """The quotes a rendering has shown, so a quote cited by two items appears once."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def fresh(self, citations: list[Citation]) -> list[Citation]:
+        out = []
+        for c in citations:
+            key = comparable(c.quote)
+            if key not in self.seen:
+                self.seen.add(key)
+                out.append(c)
+        return out
+
+
+def _quotes(citations: list[Citation]) -> list[str]:
+    return [x for c in citations for x in ("", quote(c))]
+
+
+def _feedback_lines(items: list[SwotItem], shown: _Shown) -> list[str]:
+    lines: list[str] = []
+    for item in items:
+        other = {(c.record_id, c.quote) for c in item.other_side}
+        flag = " _(contested)_" if item.contested else ""
+        lines += [f"- **{markdown_text(item.title)}**{flag}: {markdown_text(item.description)}"]
+        lines += _quotes(shown.fresh([c for c in item.citations if (c.record_id, c.quote) not in other]))
+        against = shown.fresh(item.other_side)
+        if against:
+            lines += ["", "The other side:", *_quotes(against)]
+        lines.append("")
+    return lines
+
+
+def _research_lines(items: list[SwotItem], shown: _Shown) -> list[str]:
+    """Research sentences grouped under the document they come from: each sentence is its own evidence."""
+    lines: list[str] = []
+    for source in dict.fromkeys(i.source_title or "research" for i in items):
+        lines += [f"From _{markdown_text(source)}_:"]
+        lines += _quotes(
+            shown.fresh([c for i in items if (i.source_title or "research") == source for c in i.citations])
+        )
+        lines.append("")
+    return lines
+
+
+def _action_lines(actions: list[SwotAction]) -> list[str]:
+    """Each action with its grounds; the customers' ask is in its words, so it cites by record id only."""
+    lines: list[str] = []
+    for a in actions:
+        ids = ", ".join(f"`{c.record_id}`" for c in a.citations)
+        lines += [f"- **{markdown_text(a.title)}**: {markdown_text(a.description)} ({ids})", ""]
+    return lines
+
+
+def _missing_line(d: Swot, name: str) -> str:
+    note = d.missing.get(name) or "No evidence in this project."
+    first = d.missing.get("opportunities", "")
+    if name == "threats" and note.startswith(research.NO_RESEARCH) and first.startswith(research.NO_RESEARCH):
+        return f"{research.NO_RESEARCH}, so no threats either (how to add it: under Opportunities)."
+    return note
+
+
 def markdown(d: Swot) -> str:
     lines = head(f"SWOT: {d.project}", d)
-    for title, items in (
-        ("Strengths", d.strengths),
-        ("Weaknesses", d.weaknesses),
-        ("Opportunities", d.opportunities),
-        ("Threats", d.threats),
+    shown = _Shown()
+    for title, name, items in (
+        ("Strengths", "strengths", d.strengths),
+        ("Weaknesses", "weaknesses", d.weaknesses),
+        ("Opportunities", "opportunities", d.opportunities),
+        ("Threats", "threats", d.threats),
     ):
         lines += [f"## {title}", ""]
         if not items:
-            lines += ["_No evidence found._", ""]
-        for item in items:
-            source = f" _({item.source_title})_" if item.source_title else ""
-            lines += [
-                f"- **{item.title}**: {item.description}{source}",
-                *[f"  - “{' '.join(c.quote.split())}” — `{c.record_id}`" for c in item.citations[:2]],
-            ]
-        lines.append("")
+            lines += [f"_{_missing_line(d, name)}_", ""]
+        elif name in ("strengths", "weaknesses"):
+            lines += _feedback_lines(items, shown)
+        else:
+            lines += _research_lines(items, shown)
     lines += ["## Actions", ""]
-    for a in d.actions:
-        lines += [f"- **{a.title}**: {a.description}", *[f"  - `{c.record_id}`" for c in a.citations]]
-    lines += ["", f"Opportunities and threats by rule: {d.rules}.", ""]
+    if d.actions:
+        lines += _action_lines(d.actions)
+    else:
+        lines += ["_No weaknesses, so no actions._" if not d.weaknesses else "_No action passed verification._", ""]
+    lines += [
+        f"How this was decided. Strengths and weaknesses: {d.side_rule}. Opportunities and threats: {d.rules}. "
+        f"Actions: {d.action_rule}.",
+        "",
+    ]
     return "\n".join(lines + footer(d))
 
 
@@ -229,6 +297,28 @@ def market_facts(ctx: EvalContext, doc: dict[str, Any]) -> list[Score]:
     return [Score("market_fact_coverage", len(found) / len(facts), detail)]
 
 
+def ledger(ctx: EvalContext, doc: dict[str, Any]) -> list[Score]:
+    """A topic on both sides of the ledger, and weaknesses left without an action: what made a PM distrust it."""
+    strong = {i["topic_id"] for i in doc["strengths"] if i.get("topic_id")}
+    weak = {i["topic_id"] for i in doc["weaknesses"] if i.get("topic_id")}
+    both = sorted(strong & weak)
+    acted = {a.get("weakness_theme_id") for a in doc["actions"]}
+    bare = [w["title"] for w in doc["weaknesses"] if w.get("theme_id") not in acted]
+    return [
+        Score("both_strength_and_weakness", len(both), f"topics both: {', '.join(both) or 'none'}"),
+        Score(
+            "empty_actions",
+            float(bool(doc["weaknesses"]) and not doc["actions"]),
+            f"{len(doc['weaknesses'])} weaknesses, {len(doc['actions'])} actions",
+        ),
+        Score("weaknesses_without_action", len(bare), "; ".join(bare)[:300] or "every weakness has an action"),
+    ]
+
+
+def metrics(ctx: EvalContext, doc: dict[str, Any]) -> list[Score]:
+    return market_facts(ctx, doc) + ledger(ctx, doc)
+
+
 KIND = DraftKind(
     name="swot",
     title="SWOT analysis",
@@ -237,5 +327,5 @@ KIND = DraftKind(
     schema=Swot,
     build=build,
     markdown=markdown,
-    metrics=market_facts,
+    metrics=metrics,
 )
