@@ -141,6 +141,34 @@ def test_filtered_semantic_search_equals_chromas_own_filter(demo: Path, query: s
     assert ours[:5] == theirs[:5]
 
 
+def test_langchain_retriever_honours_k_per_call_and_carries_the_record_id(demo: Path) -> None:
+    import asyncio
+
+    from langchain_core.documents import Document
+    from langchain_core.runnables import RunnableLambda
+
+    from copilot.store.langchain_retriever import CopilotRetriever
+
+    store = open_store()
+    retriever = CopilotRetriever(store=store, project="demo", k=6)
+    assert len(retriever.invoke("CSV export times out")) == 6
+    three = retriever.invoke("CSV export times out", k=3)
+    assert len(three) == 3 and all(isinstance(d, Document) for d in three)
+    assert len(asyncio.run(retriever.ainvoke("CSV export times out", k=2))) == 2
+    for doc in three:
+        assert doc.id == doc.metadata["record_id"]
+        assert doc.page_content in store.get_record("demo", doc.id).text
+
+    # In a chain, as LangChain users compose it: the ids survive to whatever cites them.
+    def ids(docs: list[Document]) -> list[str | None]:
+        return [d.id for d in docs]
+
+    chain = retriever | RunnableLambda(ids)
+    assert chain.invoke("CSV export times out") == [d.id for d in retriever.invoke("CSV export times out")]
+    with pytest.raises(TypeError, match="top_k"):
+        retriever.invoke("CSV export times out", top_k=3)  # a misspelt option is refused, not silently ignored
+
+
 def test_langchain_retriever_returns_cited_documents(demo: Path) -> None:
     from copilot.store.langchain_retriever import CopilotRetriever
 
@@ -152,3 +180,42 @@ def test_langchain_retriever_returns_cited_documents(demo: Path) -> None:
         assert doc.metadata["segment"] == "Enterprise"
         record = store.get_record("demo", doc.metadata["record_id"])
         assert doc.page_content in record.text
+
+
+@pytest.mark.server
+def test_search_over_a_chroma_server_that_went_away_is_503_store_unreachable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    from copilot.config import Settings, reset_settings
+    from copilot.ingest.pipeline import ingest
+    from tests.api_server import api_server
+    from tests.test_store_failures import ChromaServer
+
+    chroma = ChromaServer(tmp_path / "server-db", tmp_path / "chroma.log")
+    settings = Settings(data_dir=tmp_path / "data", chroma_url=chroma.start())
+    rows = "id,feedback,segment\n1,The CSV export times out,SMB\n2,Pricing is too high,Enterprise\n"
+    ingest(open_store(settings), [write(tmp_path / "f.csv", rows)], "t")
+    asks: list[dict[str, str]] = [
+        {"q": "export"},
+        {"q": "export", "mode": "semantic"},
+        {"q": "export", "mode": "keyword"},
+        {"q": "export", "segment": "smb", "diverse": "true"},
+    ]
+    try:
+        with api_server(settings) as url:
+            assert httpx.get(f"{url}/v1/projects/t/search", params=asks[0], timeout=30).json()["results"]
+            chroma.kill()
+            for params in asks:
+                down = httpx.get(f"{url}/v1/projects/t/search", params=params, timeout=30)
+                assert down.status_code == 503, (params, down.text)
+                assert down.json()["error_code"] == "store_unreachable"
+                assert "Chroma server" in down.json()["detail"] and "Start it again" in down.json()["detail"]
+        monkeypatch.setenv("COPILOT_DATA_DIR", str(settings.data_dir))
+        monkeypatch.setenv("COPILOT_CHROMA_URL", settings.chroma_url or "")
+        reset_settings()
+        out = cli("search", "export", "--project", "t", "--json", expect=1)
+        assert out["error_code"] == "store_unreachable"
+    finally:
+        chroma.kill()

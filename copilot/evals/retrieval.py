@@ -1,4 +1,5 @@
-"""Retrieval quality on labelled questions: recall@5, recall@20 and MRR of hybrid search."""
+"""Retrieval quality on labelled questions: recall@5, recall@20 and MRR of hybrid search; `per_ranker` adds MRR,
+P@10 and R@20 of each ranker on the real sets and the corpus (real_retrieval.py)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ def evaluate(
         Metric(suite="retrieval", name=f"{prefix}.recall@20", provider="any", value=sum(r20) / n),
         Metric(suite="retrieval", name=f"{prefix}.mrr", provider="any", value=sum(rr) / n, detail=weakest[2:]),
     ]
+
+
+def per_ranker(store: Store, project: str, cases: list[RetrievalCase], truth: dict[str, Any]) -> list[Metric]:
+    from copilot.evals import real_retrieval
+
+    return real_retrieval.evaluate(store, project, cases, truth)
 
 
 def feedback_cases(rated: list[dict[str, Any]]) -> list[RetrievalCase]:

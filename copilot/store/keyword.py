@@ -1,7 +1,9 @@
 """Keyword ranking (BM25, via bm25s) over a project's chunks, with filters as vectorised column masks.
 
-The index is rebuilt lazily when the collection's generation changes (every ingest that changed something
-bumps it), cached on disk for the next process and in memory for this one.
+The index also knows each chunk's record and length in words, so hybrid search can merge chunks into records and
+weigh its two rankers without asking Chroma for metadata first. It is rebuilt lazily when the collection's
+generation changes (every ingest that changed something bumps it), cached on disk for the next process and in
+memory for this one.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ import numpy as np
 import Stemmer
 from filelock import FileLock
 
+from copilot.store.encoding import record_of
 from copilot.store.filters import Columns, SearchFilter
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 _stemmer = Stemmer.Stemmer("english")
 _cache: dict[str, KeywordIndex] = {}
 _cache_lock = threading.Lock()
+_FORMAT = 3
 
 
 def tokenize(texts: list[str]) -> Any:
@@ -36,42 +40,67 @@ class KeywordIndex:
     ids: list[str]
     bm25: bm25s.BM25
     columns: Columns
+    records: dict[str, str]  # chunk id -> record id, for the chunks of multi-chunk records only
+    words: np.ndarray  # words per chunk
 
     def __post_init__(self) -> None:
         self._positions = {cid: i for i, cid in enumerate(self.ids)}
+        # Equal scores are common among short texts; ranking them by chunk id, not by the order Chroma happened to
+        # return the chunks in when the index was built, gives the same answer from every copy of a project.
+        self._tie_rank = np.empty(len(self.ids), dtype=np.int64)
+        self._tie_rank[np.argsort(np.asarray(self.ids, dtype=str), kind="stable")] = np.arange(len(self.ids))
 
-    def allows(self, chunk_id: str, mask: np.ndarray) -> bool:
-        """Whether the filter mask admits this chunk (chunks written after the index was built do not pass)."""
-        i = self._positions.get(chunk_id)
-        return i is not None and bool(mask[i])
+    def record(self, chunk_id: str) -> str | None:
+        """The record a chunk belongs to; None for a chunk written after the index was built."""
+        if chunk_id not in self._positions:
+            return None
+        return self.records.get(chunk_id, chunk_id)
+
+    def words_of(self, chunk_ids: list[str]) -> list[int]:
+        return [int(self.words[i]) for c in chunk_ids if (i := self._positions.get(c)) is not None]
+
+    def allowed(self, chunk_ids: list[str], mask: np.ndarray) -> np.ndarray:
+        """Which of these chunks the filter mask admits, at once (chunks written after the index was built do not
+        pass): over-fetched neighbours are hundreds a query, and one check each cost about 1 ms."""
+        positions = np.fromiter((self._positions.get(c, -1) for c in chunk_ids), dtype=np.int64, count=len(chunk_ids))
+        return (positions >= 0) & mask[np.maximum(positions, 0)]
 
     def mask(self, f: SearchFilter) -> np.ndarray | None:
         return self.columns.mask(f)
 
-    def search(self, query: str, k: int, f: SearchFilter) -> list[tuple[str, float]]:
-        if not self.ids:
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """The k best chunks by BM25 among those the mask admits (a mask from `mask`; None admits every chunk).
+
+        Scored with bm25s's `get_scores` and a partial sort of our own: its `retrieve` took 3 to 8 ms a query at
+        100,000 chunks with a filter mask, this about 1 ms, for the same scores."""
+        if not self.ids or (mask is not None and not mask.any()):
             return []
         tokens = tokenize([query])
-        if not tokens.vocab or not any(tokens.ids):
+        words = {i: w for w, i in tokens.vocab.items()}
+        known = [w for i in tokens.ids[0] if (w := words[i]) in self.bm25.vocab_dict]
+        if not known:
             return []
-        mask = self.mask(f)
-        if mask is not None and not mask.any():
-            return []
-        k = min(k, len(self.ids))
-        docs, scores = self.bm25.retrieve(
-            tokens, k=k, show_progress=False, weight_mask=None if mask is None else mask.astype(np.float32), n_threads=0
-        )
-        return [(self.ids[d], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        scores = self.bm25.get_scores(known)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, len(scores))
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]  # the k-th best score: every chunk tied with it competes
+        top = np.flatnonzero(scores >= max(float(kth), np.finfo(np.float32).tiny))
+        top = top[np.lexsort((self._tie_rank[top], -scores[top]))][:k]
+        return [(self.ids[i], float(scores[i])) for i in top]
 
 
 def build(items: list[dict[str, Any]]) -> KeywordIndex:
     """Index chunks given as {"id", "documents", "metadatas"}."""
     ids = [it["id"] for it in items]
     metas = [it["metadatas"] or {} for it in items]
+    texts = [it["documents"] or "" for it in items]
     bm25 = bm25s.BM25()
     if ids:
-        bm25.index(tokenize([it["documents"] or "" for it in items]), show_progress=False)
-    return KeywordIndex(ids, bm25, Columns.build(metas))
+        bm25.index(tokenize(texts), show_progress=False)
+    records = {cid: rid for cid, m in zip(ids, metas, strict=True) if (rid := record_of(m, cid)) != cid}
+    words = np.fromiter((len(t.split()) for t in texts), dtype=np.int32, count=len(texts))
+    return KeywordIndex(ids, bm25, Columns.build(metas), records, words)
 
 
 def save(index: KeywordIndex, folder: Path) -> None:
@@ -82,7 +111,9 @@ def save(index: KeywordIndex, folder: Path) -> None:
         index.bm25.save(str(tmp / "bm25"), show_progress=False)
     arrays: dict[str, Any] = index.columns.arrays()
     np.savez(tmp / "columns.npz", **arrays)
-    (tmp / "meta.json").write_text(json.dumps({"ids": index.ids, "vocab": index.columns.vocab, "format": 2}))
+    np.save(tmp / "words.npy", index.words)
+    meta = {"ids": index.ids, "vocab": index.columns.vocab, "records": index.records, "format": _FORMAT}
+    (tmp / "meta.json").write_text(json.dumps(meta))
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
 
@@ -91,7 +122,8 @@ def load(folder: Path) -> KeywordIndex:
     meta = json.loads((folder / "meta.json").read_text())
     cols = np.load(folder / "columns.npz")
     bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False) if meta["ids"] else bm25s.BM25()
-    return KeywordIndex(meta["ids"], bm25, Columns.from_arrays(cols, meta["vocab"]))
+    words = np.load(folder / "words.npy")
+    return KeywordIndex(meta["ids"], bm25, Columns.from_arrays(cols, meta["vocab"]), meta["records"], words)
 
 
 def get_index(cache_dir: Path, key: str, fetch: Any) -> KeywordIndex:
@@ -102,7 +134,7 @@ def get_index(cache_dir: Path, key: str, fetch: Any) -> KeywordIndex:
     folder = cache_dir / "keyword" / key
     folder.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(folder) + ".lock", timeout=600):
-        if (folder / "meta.json").exists() and json.loads((folder / "meta.json").read_text()).get("format") == 2:
+        if (folder / "meta.json").exists() and json.loads((folder / "meta.json").read_text()).get("format") == _FORMAT:
             index = load(folder)
         else:
             index = build(fetch())
