@@ -315,3 +315,21 @@ def test_the_fake_provider_runs_every_prompt_end_to_end(demo: Path) -> None:
         "executive_summary": 3,
     }
     assert len(draft["pain_points"]) >= 9
+
+
+def test_a_number_in_a_themes_own_name_is_not_an_invented_statistic(demo: Path) -> None:
+    """Customers name things with numbers ("team 30", "iOS 17"): a theme so labelled was dropped from the survey
+    report for failing its own verification, since its label's numbers are not statistics."""
+    from copilot.drafts.theme_narration import FEEDBACK, Told, executive_request, theme_request
+    from copilot.drafts.verify import Verification, check_item
+
+    theme = next(t for t in analyze(open_store(), "demo").themes if t.side == "pain")
+    named = theme.model_copy(update={"label": "team 30, week 21"})
+    request = theme_request(named, FEEDBACK)
+    prose, cited = request.prose(request.draft)
+    texts = {i: r.text for i, r in open_store().get_records("demo", [c.record_id for c in cited]).items()}
+    assert "team 30, week 21" in prose
+    assert check_item(prose, cited, texts, request.figures, Verification()) == []
+    summary = executive_request([Told("Team 30, week 21", named.stats, cited)], FEEDBACK)
+    text, quotes = summary.prose(summary.draft)
+    assert check_item(text, quotes, texts, summary.figures, Verification()) == []

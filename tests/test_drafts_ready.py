@@ -164,3 +164,10 @@ def test_a_prd_section_without_evidence_says_what_is_missing(tmp_path: Path) -> 
         not doc[s]
         for s in ("hypotheses", "non_goals", "personas", "user_stories", "requirements", "risks", "open_questions")
     )
+
+
+def test_an_ask_made_of_redacted_words_asks_for_nothing() -> None:
+    """An export masks names as XXXX: "contact XXXX XXXX" is a note to support, not a capability to build."""
+    assert ask_in("I need to contact XXXX XXXX XXXX", is_request=True) is None
+    assert ask_in("Please send it to XX/XX/XXXX ****", is_request=True) is None
+    assert ask_in("I need to dispute the XXXX charge on my statement") is not None

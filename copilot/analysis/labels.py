@@ -44,12 +44,12 @@ _BREAK_RE = re.compile(r"[^\w\s'’-]|\d+")
 
 
 # What an export put in place of redacted words ("XXXX", "XX/XX/XXXX", "****"): a mask, never part of a name.
-_MASK_RE = re.compile(r"\b[Xx]{2,}(?:[/-][Xx]{2,})*\b|\*{2,}")
+MASK_RE = re.compile(r"\b[Xx]{2,}(?:[/-][Xx]{2,})*\b|\*{2,}")
 
 
 def _tokens(text: str) -> list[list[str]]:
     """Runs of words between punctuation, numbers and masks: a phrase never spans "(case 17)" or a full stop."""
-    text = _MASK_RE.sub(".", text)
+    text = MASK_RE.sub(".", text)
     return [[t.lower().replace("’", "'") for t in _TOKEN_RE.findall(run)] for run in _BREAK_RE.split(text)]
 
 
@@ -114,7 +114,7 @@ def label(texts: Sequence[str], vectors: np.ndarray, background: Background) -> 
     for floor in _SHARE_FLOORS[2:]:  # long texts (complaint narratives) have no short segment: ask less of a phrase
         if (best := _best_phrase(counts, len(order), floor, background)) is not None:
             return _phrase_as_written(best, sample)
-    return _tidy(_MASK_RE.sub("", texts[_ranked(vectors)[0]]))
+    return _tidy(MASK_RE.sub("", texts[_ranked(vectors)[0]]))
 
 
 def _best_phrase(

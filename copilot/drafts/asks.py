@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from copilot.analysis.labels import MASK_RE
+
 _I = r"(?:i|we)"
 _START = r"(?:^|[.;!?]\s+)(?:(?:please|pls|honestly|also|and|but)[,\s]+)*"
 _NICE = r"(?:really\s+)?(?:nice|great|good|helpful|useful|better|awesome|amazing|cool)"
@@ -123,7 +125,9 @@ def _shape(kind: str, cap: str) -> Ask | None:
 
 
 def _says_something(cap: str) -> bool:
-    words = [w.lower().strip(",.'’") for w in cap.split()]
+    words = [w.lower().strip(",.'’") for w in MASK_RE.sub(" ", cap).split()]
+    if (len(cap.split()) - len(words)) * 3 >= len(cap.split()):  # what it asks about was redacted ("contact XXXX")
+        return False
     return 2 <= len(words) <= MAX_WORDS and not all(w in _VAGUE or w in _PRONOUNS for w in words)
 
 

@@ -101,7 +101,7 @@ def theme_request(theme: ThemePublic, audience: Audience, quotes: int = 5, key: 
         },
         draft=ThemeNarrative(title=title, description=description, citations=cited),
         evidence_ids=[q.record_id for q in theme.quotes] + list(theme.record_ids),
-        figures=figures_of(theme.stats),
+        figures=figures_of([theme.stats, theme.label]),  # a number in its name ("team 30") is a name
         prose=_narrative_prose,
         label=theme.label,
         key=key,
@@ -138,7 +138,7 @@ def executive_request(items: list[Told], audience: Audience, key: str | None = N
         values={"audience": audience.source, "themes": "\n".join(lines)},
         draft=draft,
         evidence_ids=[c.record_id for t in items for c in t.citations],
-        figures=figures_of([t.stats for t in items]),
+        figures=figures_of([[t.stats for t in items], [t.title for t in items]]),
         prose=_summary_prose,
         label="executive summary",
         key=key,
