@@ -23,11 +23,11 @@ import networkx as nx
 import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans, kmeans_plusplus
 from sklearn.metrics import adjusted_rand_score
-from threadpoolctl import threadpool_limits
+
+from copilot.threads import bounded
 
 UNCLUSTERED = -1
 _SAMPLE = 50_000
-THREADS = 2  # numeric threads for discovery: bounded, so discovery, ingest and the API share the cores
 
 
 @dataclass(frozen=True)
@@ -325,7 +325,7 @@ def cluster(x: np.ndarray, params: ClusterParams | None = None) -> Clustering:
     if len(x) < max(p.min_size * 2, 10):
         empty = np.zeros(0, dtype=int)
         return Clustering(np.zeros((0, x.shape[1]), np.float32), empty, empty, np.full(len(x), UNCLUSTERED))
-    with threadpool_limits(THREADS):
+    with bounded():  # the stated number (copilot/threads.py): 2 threads spun against a busy neighbour
         result = _partition(x, p)
         if p.resamples and len(x) >= 50:
             result.stability, summary = _stability(x, result.text_topics(), p)

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-
-from langchain_text_splitters import Language, RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from copilot.models import Chunk
 from copilot.tokens import get_encoding
+
+if TYPE_CHECKING:  # imported when a long text needs it: 0.4 s of every reader's start for short feedback
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.M)
 
 
 def _splitter(chunk_tokens: int) -> RecursiveCharacterTextSplitter:
+    from langchain_text_splitters import Language, RecursiveCharacterTextSplitter
+
     enc = get_encoding("cl100k_base")
     return RecursiveCharacterTextSplitter(
         separators=RecursiveCharacterTextSplitter.get_separators_for_language(Language.MARKDOWN),

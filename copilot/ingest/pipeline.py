@@ -15,6 +15,7 @@ import queue as queue_mod
 import stat
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ from copilot.ingest.reader import Batch, Event, Notes, ReadJob, read_events
 from copilot.ingest.tabular import TABULAR_SUFFIXES
 from copilot.models import IngestReport, SkippedRow
 from copilot.store.chroma import ProjectWriter, Store
-from copilot.store.encoding import chunk_metadata, encode
+from copilot.store.encoding import chunk_metadata
+from copilot.threads import bounded, configure, numeric_threads
 
 SUPPORTED = TABULAR_SUFFIXES | DOCUMENT_SUFFIXES
 _STORE_FAILURES = {ErrorCode.store_failed, ErrorCode.store_unreachable, ErrorCode.disk_full}
@@ -86,7 +88,8 @@ def _passed_over_because(f: Path) -> str | None:
 
 
 class _Writer:
-    """Turns batches into store writes: dedupe, compare with what is stored, write only what changed."""
+    """Turns batches into store writes: dedupe, compare with what is stored, write only what changed. It runs
+    while the store waits (Chroma holds the GIL while it writes), so it handles plain tuples only."""
 
     def __init__(self, store: Store, writer: ProjectWriter, report: IngestReport) -> None:
         self.store = store
@@ -95,43 +98,50 @@ class _Writer:
         self.dedupe = Deduper(store.settings.near_duplicate_ratio)
         self.seen_ids: dict[str, str] = {}
         self.stored = 0  # records whose writes the store acknowledged
+        self.counts: Counter[str] = Counter()  # into the report at the end: a pydantic setattr per record adds up
+
+    def finish(self) -> None:
+        for name, n in self.counts.items():
+            setattr(self.report, name, getattr(self.report, name) + n)
 
     def write(self, batch: Batch) -> None:
         offsets: list[int] = []
         pos = 0
-        for cs in batch.chunks:
+        for it in batch.items:
             offsets.append(pos)
-            pos += len(cs)
+            pos += len(it.chunks)
         kept = self._deduplicated(batch)
         if not self.writer.was_empty:
-            self.dedupe.prefetch([batch.records[i] for i in kept], self.writer)
-        existing = self.writer.existing([batch.records[i].id for i in kept])
+            items = [batch.items[i] for i in kept]
+            self.dedupe.prefetch((it.fingerprint for it in items), (it.customer_id for it in items), self.writer)
+        existing = self.writer.existing([batch.items[i].id for i in kept])
         new: list[tuple[str, str, dict[str, Any], int]] = []
         changed: list[tuple[str, str, dict[str, Any], int]] = []
         stale: list[str] = []
         for i in kept:
-            rec = batch.records[i]
-            old = existing.get(rec.id)
-            if old is not None and all(old.get(k) == getattr(rec, k) for k in ("content_hash", "fingerprint")):
+            it = batch.items[i]
+            old = existing.get(it.id)
+            unchanged = old is not None and old.get("content_hash") == it.content_hash
+            if old is not None and unchanged and old.get("fingerprint") == it.fingerprint:
                 # Unchanged: a rerun rewrites nothing, not even its near-duplicate link.
-                self.dedupe.keep(rec, old.get("near_dup_of"))
-                self.report.records_unchanged += 1
+                self.dedupe.keep(it.id, it.fingerprint, it.customer_id, it.compare, old.get("near_dup_of"))
+                self.counts["records_unchanged"] += 1
                 continue
-            if self.dedupe.duplicate_of(rec) is not None:
-                self.report.duplicates += 1
+            if self.dedupe.duplicate_of(it.id, it.fingerprint) is not None:
+                self.counts["duplicates"] += 1
                 continue
-            rec.near_dup_of = self.dedupe.near_duplicate_of(rec)
-            self.report.near_duplicates += rec.near_dup_of is not None
-            meta = encode(rec)
+            near = self.dedupe.near_duplicate_of(it.id, it.customer_id, it.compare)
+            self.counts["near_duplicates"] += near is not None
+            meta = it.meta if near is None else {**it.meta, "near_dup_of": near}
             target = new if old is None else changed
             if old is None:
-                self.report.records_added += 1
+                self.counts["records_added"] += 1
             else:
-                self.report.records_updated += 1
-                stale += [f"{rec.id}:{n}" for n in range(len(batch.chunks[i]), int(old.get("chunks", 1)))]
-            for n, c in enumerate(batch.chunks[i]):
-                cm = chunk_metadata(meta, rec.id, c.index, c.count, c.start, c.end, c.section)
-                target.append((c.id, c.text, cm, offsets[i] + n))
+                self.counts["records_updated"] += 1
+                stale += [it.chunk_id(n) for n in range(len(it.chunks), int(old.get("chunks", 1)))]
+            for n, c in enumerate(it.chunks):
+                cm = chunk_metadata(meta, it.id, c.position, c.total, c.start, c.end, c.section)
+                target.append((it.chunk_id(c.position), c.text, cm, offsets[i] + n))
         self.writer.delete(stale)
         for rows, upsert in ((new, False), (changed, True)):
             if rows:
@@ -139,27 +149,23 @@ class _Writer:
                 self.writer.write(
                     [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], vectors, upsert=upsert
                 )
-                self.report.chunks_stored += len(rows)
+                self.counts["chunks_stored"] += len(rows)
                 self.stored += len({r[2].get("record_id", r[0]) for r in rows})
 
     def _deduplicated(self, batch: Batch) -> list[int]:
         """Indexes of records to consider; the same key twice in one run is either a repeat or a collision."""
         kept: list[int] = []
-        for i, rec in enumerate(batch.records):
-            known = self.seen_ids.get(rec.id)
+        for i, it in enumerate(batch.items):
+            known = self.seen_ids.get(it.id)
             if known is not None:
-                if known == rec.content_hash:
-                    self.report.duplicates += 1
+                if known == it.content_hash:
+                    self.counts["duplicates"] += 1
                     continue
                 self.report.warnings.append(
-                    SkippedRow(
-                        locator=rec.meta.locator, reason="id key repeats an earlier row; kept under a content id"
-                    )
+                    SkippedRow(locator=it.locator, reason="id key repeats an earlier row; kept under a content id")
                 )
-                rec.id = record_id(rec.meta.source, "content:" + rec.fingerprint + rec.meta.locator)
-                for c in batch.chunks[i]:
-                    c.record_id, c.id = rec.id, rec.id if c.index == 0 else f"{rec.id}:{c.index}"
-            self.seen_ids[rec.id] = rec.content_hash
+                it = batch.items[i] = it._replace(id=record_id(it.source, "content:" + it.fingerprint + it.locator))
+            self.seen_ids[it.id] = it.content_hash
             kept.append(i)
         return kept
 
@@ -204,6 +210,7 @@ def ingest(
                     progress(*item)
                 elif what == "notes":
                     _merge(report, item)
+            out.finish()
     except CopilotError as exc:
         if exc.code in _STORE_FAILURES:
             stored = out.stored if out is not None else 0
@@ -221,10 +228,13 @@ def _merge(report: IngestReport, notes: Notes) -> None:
     report.warnings += notes.warnings
 
 
-def _produce(q: Any, job: ReadJob) -> None:
+def _produce(q: Any, job: ReadJob, threads: int) -> None:
+    # One core for reading, one for the store: the reader's pools (tokenizers, BLAS) stay at the stated size.
+    configure(threads)
     try:
-        for event in read_events(job):
-            q.put(event)
+        with bounded(threads):
+            for event in read_events(job):
+                q.put(event)
         q.put(("end", None))
     except BaseException:  # the parent re-raises it with the traceback
         q.put(("fatal", traceback.format_exc()))
@@ -233,7 +243,8 @@ def _produce(q: Any, job: ReadJob) -> None:
 def _events_from_process(job: ReadJob) -> Iterator[Event]:
     ctx = mp.get_context("spawn")  # never fork a process that holds Chroma's threads
     q = ctx.Queue(maxsize=4)
-    proc = ctx.Process(target=_produce, args=(q, job), daemon=True, name="copilot-reader")
+    threads = numeric_threads()
+    proc = ctx.Process(target=_produce, args=(q, job, threads), daemon=True, name="copilot-reader")
     proc.start()
     try:
         while True:

@@ -303,6 +303,7 @@ class Store:
     @_call("reading records")
     def get_records(self, project: str, record_ids: list[str]) -> dict[str, RecordPublic]:
         """Several records at once (one store call for single-chunk records), by id; unknown ids are left out."""
+        record_ids = list(dict.fromkeys(record_ids))  # Chroma refuses a repeated id
         if not record_ids:
             return {}
         got: Any = self._collection(project).get(ids=record_ids, include=["documents", "metadatas"])

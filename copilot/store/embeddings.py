@@ -26,6 +26,9 @@ class WordLlamaEmbedder:
     name = "wordllama/l2_supercat-256"
 
     def __init__(self) -> None:
+        from copilot.threads import configure
+
+        configure()  # its tokenizer's thread pool starts at the first batch: sized to the stated number
         import wordllama
         from wordllama import WordLlama
 
