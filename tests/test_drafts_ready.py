@@ -41,11 +41,19 @@ def test_the_readiness_checks_catch_each_flaw() -> None:
             "> “The export times out every time.” — `r2`",
             "> “ok” — `r4`",
             "> “ok” — `r3`",
+            "## Would like that courtesy now, and for the",
+            "> “I would like that courtesy now, and for the next month.” — `r5`",
             "---",
         ]
     )
     counts = {name: len(fs) for name, fs in rendered_checks(flawed).items()}
-    assert counts == {"quote_reused": 2, "low_information_quotes": 2, "keyword_list_labels": 1, "empty_sections": 1}
+    assert counts == {
+        "quote_reused": 2,
+        "low_information_quotes": 2,
+        "keyword_list_labels": 1,
+        "fragment_labels": 1,
+        "empty_sections": 1,
+    }
     assert len(praise_quotes(["I love how fast the new export is!", "Export keeps failing."])) == 1
     pasted = "It was promised for 14th February and it is now 29th March, still nothing"
     assert restates_complaint(pasted, [pasted]) and not restates_complaint("to export to CSV", [pasted])
@@ -171,3 +179,14 @@ def test_an_ask_made_of_redacted_words_asks_for_nothing() -> None:
     assert ask_in("I need to contact XXXX XXXX XXXX", is_request=True) is None
     assert ask_in("Please send it to XX/XX/XXXX ****", is_request=True) is None
     assert ask_in("I need to dispute the XXXX charge on my statement") is not None
+
+
+def test_a_label_taken_from_a_sentence_never_stops_mid_sentence() -> None:
+    """Complaint narratives have no short segment, so a label is cut from a long one: it must not end on "the"."""
+    import numpy as np
+
+    from copilot.analysis.labels import Background, is_fragment, label
+
+    texts = ["Would like that courtesy now, and for the rest of the year, since XXXX never called back"]
+    name = label(texts, np.ones((1, 4)) / 2, Background(texts))
+    assert name == "would like that courtesy now" and not is_fragment(name)

@@ -34,6 +34,14 @@ _LEAD_WORDS = """
     i we and but so also just really honestly well the my our it this that they you
 """
 _LEAD = frozenset(_LEAD_WORDS.split())
+# Words a name cannot end on ("... and for the", "... like that"): a label cut mid-sentence. Particles that end
+# phrasal verbs ("log in", "top up", "sign out") are not among them; nor are negations at the start ("no admin").
+_DANGLING_WORDS = """
+    the a an and or but nor for of to from with at by as than that this these those which who whom whose when while
+    because if so my our your their his her its is was are were be been being am has have had do does did like
+    about into onto very such any some every each me us them him
+"""
+DANGLING = frozenset(_DANGLING_WORDS.split())
 # A phrase must be shared by this share of the theme's segments to name it (the first floor one passes) ...
 _SHARE_FLOORS = (0.12, 0.06, 0.03, 0.015)
 _MIN_COUNT = 3  # ... and by at least this many
@@ -83,14 +91,26 @@ class Background:
 
 
 def _tidy(text: str, limit: int = 8) -> str:
-    words = text.strip().strip(".!?;:,-–—\"'()[] ").split()
-    while words and words[0].lower().strip(",") in _LEAD and len(words) > 2:
+    words = MASK_RE.sub(" ", text).strip().strip(".!?;:,-–—\"'()[] ").split()
+    while len(words) > 2 and _bare(words[0]) in _LEAD | DANGLING | {"on", "in", "then"}:
         words = words[1:]
     words = words[:limit]
+    while len(words) > 2 and _bare(words[-1]) in DANGLING:  # cut mid-sentence: end on a word that names something
+        words = words[:-1]
     label = " ".join(words).strip(",;:-–— ")
     if label and label[0].isupper() and not (len(label) > 1 and label[1].isupper()):
         label = label[0].lower() + label[1:]
     return label
+
+
+def _bare(word: str) -> str:
+    return word.lower().strip(",.;:!?\"'()[]–—-")
+
+
+def is_fragment(name: str) -> bool:
+    """A name that ends mid-sentence ("would like that courtesy now, and for the")."""
+    words = name.split()
+    return bool(words) and _bare(words[-1]) in DANGLING
 
 
 def label(texts: Sequence[str], vectors: np.ndarray, background: Background) -> str:

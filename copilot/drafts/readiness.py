@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from copilot.analysis.labels import is_fragment
 from copilot.analysis.lowinfo import is_low_information
 from copilot.analysis.polarity import classify
 from copilot.ingest.identity import comparable
@@ -62,6 +63,15 @@ def is_keyword_list(title: str) -> bool:
     return len(parts) >= 3 and all(len(p.split()) <= 2 for p in parts)
 
 
+def fragment_headings(markdown: str) -> list[Finding]:
+    """Headings that stop mid-sentence: a label a PM would have to rewrite before forwarding."""
+    return [
+        Finding("fragment_label", m["title"])
+        for line in markdown.splitlines()
+        if (m := _HEADING_RE.match(line)) and len(m["hashes"]) >= 2 and is_fragment(unescape(m["title"]))
+    ]
+
+
 def keyword_list_headings(markdown: str) -> list[Finding]:
     return [
         Finding("keyword_list_label", m["title"])
@@ -104,5 +114,6 @@ def rendered_checks(markdown: str) -> dict[str, list[Finding]]:
         "quote_reused": reused_quotes(markdown),
         "low_information_quotes": low_information_quotes(markdown),
         "keyword_list_labels": keyword_list_headings(markdown),
+        "fragment_labels": fragment_headings(markdown),
         "empty_sections": empty_sections(markdown),
     }
