@@ -190,3 +190,16 @@ def test_a_label_taken_from_a_sentence_never_stops_mid_sentence() -> None:
     texts = ["Would like that courtesy now, and for the rest of the year, since XXXX never called back"]
     name = label(texts, np.ones((1, 4)) / 2, Background(texts))
     assert name == "would like that courtesy now" and not is_fragment(name)
+
+
+def test_a_whole_narrative_in_one_sentence_is_not_the_quote_a_pm_reads() -> None:
+    """Complaint narratives hold 'sentences' that are timelines of 150 words: quoted, nobody reads them."""
+    from copilot.drafts.evidence import pick_sentences, readable_first
+    from copilot.drafts.verify import Citation
+
+    timeline = " ".join(f"On XX/XX/XXXX I called again about step {i} and waited" for i in range(8)) + "."
+    text = f"{timeline} The bank never answered my dispute letters."
+    picked = pick_sentences([("r1", text)], lambda s: True, 1)
+    assert [c.quote for c in picked] == ["The bank never answered my dispute letters."]
+    cites = [Citation(record_id="r1", quote=timeline), Citation(record_id="r2", quote="Nobody answered my letters.")]
+    assert [c.record_id for c in readable_first(cites)] == ["r2", "r1"]

@@ -89,8 +89,22 @@ def on_topic(keywords: list[str]) -> Callable[[str], bool]:
     return lambda sentence: bool(wanted & topic_words(sentence))
 
 
+# Longer than this, a "sentence" is a whole narrative (a timeline of calls and letters): no quote a PM can read.
+MAX_QUOTE_WORDS = 45
+
+
+def readable_first(cites: list[Citation]) -> list[Citation]:
+    """The same quotes, those a reader takes in at a glance first (order otherwise kept)."""
+    return sorted(cites, key=lambda c: len(c.quote.split()) > MAX_QUOTE_WORDS)
+
+
 def pick_sentences(
-    texts: Iterable[tuple[str, str]], accept: Callable[[str], object], limit: int, *, min_words: int = 4
+    texts: Iterable[tuple[str, str]],
+    accept: Callable[[str], object],
+    limit: int,
+    *,
+    min_words: int = 4,
+    max_words: int = MAX_QUOTE_WORDS,
 ) -> list[Citation]:
     """At most one sentence per record, verbatim, that `accept` likes and that is not the same thing said again
     (a hedge or a typo away from one already picked)."""
@@ -100,7 +114,7 @@ def pick_sentences(
         for a, b in split(text):
             sentence = text[a:b]
             if (
-                len(sentence.split()) < min_words
+                not min_words <= len(sentence.split()) <= max_words
                 or sentence.lstrip().startswith("#")
                 or any(p in sentence for p in PLACEHOLDERS.values())  # contact details, not feedback
                 or not accept(sentence)

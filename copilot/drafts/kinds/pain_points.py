@@ -13,7 +13,8 @@ from copilot.analysis.lowinfo import is_low_information
 from copilot.analysis.schema import Quote, ThemePublic, ThemeStats
 from copilot.analysis.stats import PAIN_RULE
 from copilot.analysis.themes import analyze
-from copilot.drafts.evidence import distinct_subthemes, label_quote
+from copilot.drafts.asks import ask_in
+from copilot.drafts.evidence import distinct_subthemes, label_quote, readable_first
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
 from copilot.drafts.narrate import Narrator, engine_note
 from copilot.drafts.readiness import praise_quotes
@@ -76,7 +77,7 @@ class _Unused:
 
     def take_cited(self, cites: list[Citation], limit: int) -> list[Citation]:
         out: list[Citation] = []
-        for c in cites:
+        for c in readable_first(cites):
             key = comparable(c.quote)
             if len(out) < limit and key not in self.seen and not is_low_information(c.quote):
                 self.seen.add(key)
@@ -158,7 +159,7 @@ def _item(theme: ThemePublic, quotes: list[Citation], narrative: Any, unused: _U
         statistics=theme.stats,
         sub_causes=_sub_causes(theme),
         quotes=quotes,
-        asks=unused.take(theme.requests, ASKS, ("request",)),
+        asks=unused.take([q for q in theme.requests if ask_in(q.text, is_request=True)], ASKS, ("request",)),
         counter_evidence=unused.take(theme.counter_evidence, COUNTER, ("praise",)),
         citations=narrative.citations,
     )

@@ -19,6 +19,7 @@ from copilot.analysis.lowinfo import is_low_information
 from copilot.analysis.polarity import classify
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
+from copilot.drafts.asks import ask_in
 from copilot.drafts.evidence import best_quote, label_quote, on_topic, pick_sentences
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
 from copilot.drafts.kinds import _persona_groups as grouping
@@ -143,6 +144,11 @@ def _name(g: grouping.Group, traits: list[PersonaChallenge], profile: list[Share
     return f"{g.value}: {name[:1].lower() + name[1:]}" if g.value else name
 
 
+def _an_ask(sentence: str) -> bool:
+    """A request that names something to build ("contact XXXX" or "help?" do not)."""
+    return classify(sentence) == "request" and ask_in(sentence, is_request=True) is not None
+
+
 def _workaround(sentence: str) -> bool:
     """What people do instead, said as a statement (a question about doing it by hand is not a workaround)."""
     return bool(WORKAROUND_RE.search(sentence)) and not sentence.rstrip().endswith("?")
@@ -174,7 +180,7 @@ def _evidence(
         quotes += seen.fresh(own, 1)
     on_challenges = {r for c in challenges for r in themes[c.theme_id].record_ids} & mine
     candidates = [(r, texts[r]) for r in sorted(on_challenges or mine) if r in texts][:400]
-    asks = seen.fresh(pick_sentences(candidates, lambda s: classify(s) == "request", 6, min_words=5), 2)
+    asks = seen.fresh(pick_sentences(candidates, _an_ask, 6, min_words=5), 2)
     everything = [(r, texts[r]) for r in sorted(mine) if r in texts][:400]
     workarounds = seen.fresh(pick_sentences(everything, _workaround, 4, min_words=5), 2)
     return quotes, asks, workarounds
