@@ -168,8 +168,9 @@ def _xlsx(columns: list[str], dicts: list[dict[str, Any]]) -> bytes:
 
 
 def spreadsheet_cell(value: Any) -> Any:
-    """Cells as a spreadsheet shows them; text that a spreadsheet would run as a formula is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+    """Cells as a spreadsheet shows them; text that a spreadsheet would run as a formula (OWASP's CSV injection
+    starts: = + - @, tab, carriage return) is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 

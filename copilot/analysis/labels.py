@@ -42,6 +42,7 @@ _DANGLING_WORDS = """
     about into onto very such any some every each me us them him
 """
 DANGLING = frozenset(_DANGLING_WORDS.split())
+_LEADING = _LEAD | DANGLING | {"on", "in", "then"}  # words a label does not start on
 # A phrase must be shared by this share of the theme's segments to name it (the first floor one passes) ...
 _SHARE_FLOORS = (0.12, 0.06, 0.03, 0.015)
 _MIN_COUNT = 3  # ... and by at least this many
@@ -92,7 +93,7 @@ class Background:
 
 def _tidy(text: str, limit: int = 8) -> str:
     words = MASK_RE.sub(" ", text).strip().strip(".!?;:,-–—\"'()[] ").split()
-    while len(words) > 2 and _bare(words[0]) in _LEAD | DANGLING | {"on", "in", "then"}:
+    while len(words) > 2 and _bare(words[0]) in _LEADING:
         words = words[1:]
     words = words[:limit]
     while len(words) > 2 and _bare(words[-1]) in DANGLING:  # cut mid-sentence: end on a word that names something

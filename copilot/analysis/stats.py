@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from scipy.stats import norm
+from scipy.stats import false_discovery_control, norm
 
 from copilot.analysis.schema import (
     MonthPoint,
@@ -212,13 +212,11 @@ def trend(member_dates: Sequence[str | None], population_dates: Sequence[str | N
 def adjust_trends(trends: Sequence[Trend], alpha: float = 0.05) -> None:
     """Benjamini-Hochberg across the trends of one report, in place: testing thirty themes at p < 0.05 calls one
     or two of them growing or fading by chance, so a direction stands only when its adjusted p (q) is small."""
-    tested = sorted((t for t in trends if t.p_value is not None), key=lambda t: t.p_value or 0.0)
-    m = len(tested)
-    running = 1.0
-    for rank in range(m, 0, -1):  # q_i = min over j >= i of p_j * m / j
-        t = tested[rank - 1]
-        running = min(running, (t.p_value or 0.0) * m / rank)
-        t.q_value = round(running, 5)
+    tested = [t for t in trends if t.p_value is not None]
+    if not tested:
+        return
+    for t, q in zip(tested, false_discovery_control([t.p_value or 0.0 for t in tested]), strict=True):
+        t.q_value = round(float(q), 5)
         if t.direction in ("growing", "fading") and t.q_value >= alpha:
             t.direction = "stable"
 

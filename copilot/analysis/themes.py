@@ -62,7 +62,11 @@ def discover_themes(
 
 
 def has_themes(store: Store, project: str) -> bool:
-    model = ThemeModel.from_store(store, project)
+    return is_current(ThemeModel.from_store(store, project), store)
+
+
+def is_current(model: ThemeModel | None, store: Store) -> bool:
+    """A saved theme model the project can read: made with the embedding its records are stored with."""
     return model is not None and model.discovered.get("embedding") == load_embedding_name(store)
 
 

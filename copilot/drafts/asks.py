@@ -125,8 +125,9 @@ def _shape(kind: str, cap: str) -> Ask | None:
 
 
 def _says_something(cap: str) -> bool:
+    written = len(cap.split())
     words = [w.lower().strip(",.'’") for w in MASK_RE.sub(" ", cap).split()]
-    if (len(cap.split()) - len(words)) * 3 >= len(cap.split()):  # what it asks about was redacted ("contact XXXX")
+    if (written - len(words)) * 3 >= written:  # what it asks about was redacted ("contact XXXX")
         return False
     return 2 <= len(words) <= MAX_WORDS and not all(w in _VAGUE or w in _PRONOUNS for w in words)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -63,21 +64,22 @@ def is_keyword_list(title: str) -> bool:
     return len(parts) >= 3 and all(len(p.split()) <= 2 for p in parts)
 
 
+def _headings(markdown: str, kind: str, flawed: Callable[[str], bool]) -> list[Finding]:
+    """Section headings (## and below) whose title has the flaw."""
+    return [
+        Finding(kind, m["title"])
+        for line in markdown.splitlines()
+        if (m := _HEADING_RE.match(line)) and len(m["hashes"]) >= 2 and flawed(m["title"])
+    ]
+
+
 def fragment_headings(markdown: str) -> list[Finding]:
     """Headings that stop mid-sentence: a label a PM would have to rewrite before forwarding."""
-    return [
-        Finding("fragment_label", m["title"])
-        for line in markdown.splitlines()
-        if (m := _HEADING_RE.match(line)) and len(m["hashes"]) >= 2 and is_fragment(unescape(m["title"]))
-    ]
+    return _headings(markdown, "fragment_label", lambda title: is_fragment(unescape(title)))
 
 
 def keyword_list_headings(markdown: str) -> list[Finding]:
-    return [
-        Finding("keyword_list_label", m["title"])
-        for line in markdown.splitlines()
-        if (m := _HEADING_RE.match(line)) and len(m["hashes"]) >= 2 and is_keyword_list(m["title"])
-    ]
+    return _headings(markdown, "keyword_list_label", is_keyword_list)
 
 
 def empty_sections(markdown: str) -> list[Finding]:

@@ -21,7 +21,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 import copilot.analysis
 from copilot.analysis.export import records as export_records
 from copilot.analysis.theme_model import ThemeModel
-from copilot.analysis.themes import analyze, discover_themes, has_themes, load_model
+from copilot.analysis.themes import analyze, discover_themes, is_current, load_model
 from copilot.evals.cases import EVALS_DIR
 from copilot.evals.schema import Metric
 from copilot.ingest.mapping import ColumnMapping
@@ -66,7 +66,7 @@ def _analysis_code() -> str:
 def fresh_themes(store: Store, project: str) -> None:
     """Discover the project's themes unless they were discovered by this very code (and embedding)."""
     saved = ThemeModel.from_store(store, project)
-    if has_themes(store, project) and saved is not None and saved.discovered.get("code") == _analysis_code():
+    if saved is not None and is_current(saved, store) and saved.discovered.get("code") == _analysis_code():
         return
     model = discover_themes(store, project)
     model.discovered["code"] = _analysis_code()

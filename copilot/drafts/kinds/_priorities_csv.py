@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import TYPE_CHECKING
+
+from copilot.analysis.export import spreadsheet_cell
 
 if TYPE_CHECKING:  # the kind module imports this one
     from copilot.drafts.kinds.priorities import Priorities
@@ -34,14 +35,6 @@ CSV_COLUMNS = [
 ]
 
 
-_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-
-
-def _safe(text: str) -> str:
-    """Customer words in a cell a spreadsheet would otherwise run as a formula are kept as text."""
-    return "'" + text if _FORMULA_START.match(text) else text
-
-
 def csv_of(d: Priorities, quotes_per_row: int) -> str:
     """The matrix as CSV, one row per table row, Effort empty for the PM, quotes after the figures."""
     buf = io.StringIO()
@@ -51,11 +44,11 @@ def csv_of(d: Priorities, quotes_per_row: int) -> str:
         s = r.statistics
         figures = [s.get(k) for k in ("reach", "mentions", "share", "share_low", "share_high", "complaint_share")]
         nps = [s.get(k) for k in ("churn_intent", "detractor_share", "share_of_detractors", "nps_impact")]
-        quotes = [_safe(" ".join(c.quote.split())) for c in r.citations[:quotes_per_row]]
+        quotes = [spreadsheet_cell(" ".join(c.quote.split())) for c in r.citations[:quotes_per_row]]
         w.writerow(
             [
                 r.rank,
-                _safe(r.title),
+                spreadsheet_cell(r.title),
                 r.theme_id,
                 *figures,
                 *nps,
