@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     # 5,000 is within Chroma's largest add (5,461): measured, one add of 5,000 costs the store 10% less CPU per
     # record than adds of 2,000.
     ingest_batch: int = Field(default=5000, ge=10, le=5000, description="Records embedded and stored at a time.")
+    # Chroma holds Python's interpreter lock for the whole of one add, about 0.7 ms a record. Ingest jobs write in
+    # a child process (api/job_process.py); a small upload ingested in the request writes 250 at a time.
+    store_write_slice: int | None = Field(
+        default=None, ge=100, le=5000, description="Records per store call (default: the batch; 250 in the API)."
+    )
     reader_process_min_bytes: int = Field(
         default=4_000_000, ge=0, description="Inputs this large are read in a second process (0: always)."
     )

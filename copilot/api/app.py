@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from copilot.api import chat_routes, errors, openapi, routes
 from copilot.api.job_handlers import handlers
+from copilot.api.job_process import stop_children
 from copilot.api.security import BodyLimit, Guard
 from copilot.api.state import State, guarded
 from copilot.chat.history import History
@@ -67,8 +68,13 @@ def _start_slack(s: State, settings: Settings) -> None:
     threading.Thread(target=check, name="copilot-slack-check", daemon=True).start()
 
 
+SERVER_WRITE_SLICE = 250  # records per store call: a request waits at most about half a second behind an ingest
+
+
 def create_app(settings: Settings | None = None, *, worker: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    if settings.store_write_slice is None:  # requests wait while the store holds the interpreter lock
+        settings = settings.model_copy(update={"store_write_slice": SERVER_WRITE_SLICE})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -86,6 +92,7 @@ def create_app(settings: Settings | None = None, *, worker: bool = True) -> Fast
         yield
         if s.worker:
             s.worker.stop()
+            stop_children()
 
     app = FastAPI(
         title="PM Copilot",

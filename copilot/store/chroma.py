@@ -362,7 +362,7 @@ class ProjectWriter:
         self.collection = collection
         self.was_empty = collection.count() == 0
         self.changed = False
-        self._max_batch = store.client.get_max_batch_size()
+        self._max_batch = min(store.client.get_max_batch_size(), store.settings.store_write_slice or 5461)
 
     def existing(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """Metadata of the records among `ids` already stored (first chunk only)."""
