@@ -8,7 +8,8 @@ speed on an idle machine and keeps the same speed beside a busy neighbour (bench
 Chroma's HNSW index keeps its own setting (`num_threads`, the core count), used only while it writes.
 
 `configure()` sets the pools' environment variables (read once, when each library loads) and should run before
-numpy, scikit-learn or tokenizers are imported: the reader process calls it first thing. `bounded()` applies the
+numpy, scikit-learn or tokenizers are imported: importing the `copilot` package calls it (`configure_early`), so
+the command line, the server and every process they start begin with the stated pools. `bounded()` applies the
 same limit at run time through threadpoolctl, for code that runs in a process whose libraries are already loaded.
 """
 
@@ -47,6 +48,16 @@ def configure(threads: int | None = None) -> int:
     if n == 1:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     return n
+
+
+def configure_early() -> None:
+    """`configure` before the settings can be read (package import): the variable itself, or the default. A bad
+    value is left for the settings to report, with the variable's name."""
+    from copilot.config import Settings
+
+    raw = os.environ.get("COPILOT_NUMERIC_THREADS", "")
+    default = Settings.model_fields["numeric_threads"].default
+    configure(int(raw) if raw.isdigit() and 1 <= int(raw) <= 64 else default)
 
 
 @contextmanager

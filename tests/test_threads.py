@@ -57,3 +57,15 @@ def test_a_bad_thread_count_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -
     reset_settings()
     with pytest.raises(CopilotError, match="COPILOT_NUMERIC_THREADS"):
         get_settings()
+
+
+@pytest.mark.parametrize("stated", ["1", "2"])
+def test_every_entry_point_starts_with_the_stated_pools(stated: str) -> None:
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    env["COPILOT_NUMERIC_THREADS"] = stated
+    probe = "import copilot.cli; from threadpoolctl import threadpool_info; print(threadpool_info()[0]['num_threads'])"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == stated  # BLAS sized before numpy loaded, by importing the package

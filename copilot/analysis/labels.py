@@ -47,6 +47,9 @@ _LEADING = _LEAD | DANGLING | {"on", "in", "then"}  # words a label does not sta
 _SHARE_FLOORS = (0.12, 0.06, 0.03, 0.015)
 _MIN_COUNT = 3  # ... and by at least this many
 _SAMPLE = 400
+# Sentences this long that recur word for word are copies (template letters); short answers recur because people
+# say the same thing ("too expensive"), and each is counted.
+_TEMPLATE_WORDS = 8
 
 
 _BREAK_RE = re.compile(r"[^\w\s'’-]|\d+")
@@ -124,8 +127,15 @@ def label(texts: Sequence[str], vectors: np.ndarray, background: Background) -> 
     if len(texts) > _SAMPLE:
         order = np.random.default_rng(0).choice(len(texts), _SAMPLE, replace=False)
     counts: Counter[tuple[str, ...]] = Counter()
+    copies: set[str] = set()
     for i in order:
-        counts.update(_phrases(_tokens(texts[int(i)])))
+        text = texts[int(i)]
+        if len(text.split()) >= _TEMPLATE_WORDS:  # a form letter's sentence, sent by many, names nothing once more
+            key = " ".join(MASK_RE.sub("", text).lower().split())
+            if key in copies:
+                continue
+            copies.add(key)
+        counts.update(_phrases(_tokens(text)))
     sample = [texts[int(i)] for i in order]
     for floor in _SHARE_FLOORS[:2]:
         if (best := _best_phrase(counts, len(order), floor, background)) is not None:

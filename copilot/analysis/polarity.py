@@ -100,7 +100,8 @@ _WHO = (
 # Praise is a judgement of someone or something else, in one of these constructions, not a praise word alone:
 # "excellent credit", "a great job" (mine), "the best way to" and "the judgment was satisfied" praise nothing.
 _PRAISE = re.compile(
-    r"\b(?:i |we )?(?:love|loved|adore|like|liked|enjoy|enjoyed) (?:the|this|your|it|using|how|that)\b|"
+    r"(?:\b(?:i|we|kids|everyone|everybody)|^)(?: really| just| absolutely| truly| do| still| also|) ?"
+    r"(?:love|loved|adore|like|liked|enjoy|enjoyed) (?:the|this|your|it|using|how|that)\b|"
     rf"\b(?<!credit )(?<!score )(?<!history )(?<!job )(?<!pay )(?<!i )(?:was|were|is|are|has been|have been|been) "
     rf"{_GOOD}\b|"
     rf"\b(?:a |an |the |such |very |so |really |)(?:great|excellent|amazing|awesome|fantastic|wonderful|best|good|"
@@ -110,12 +111,15 @@ _PRAISE = re.compile(
     r"\bthank(?:s| you)(?: so much| very much| again)? (?:for (?:helping|resolving|fixing|sorting|your quick|the quick|"
     r"getting involved|taking care|all (?:your|the) help)|to (?:you|your team|the agent))|"
     r"\b(?:helped|assisted) (?:me|us) (?:a lot|so much|immediately|quickly|greatly|right away|resolve)|"
-    r"\b(?:highly )?recommend(?:ed)? (?:it|this|you|them|the)\b|"
+    r"\b(?:highly )?recommend(?:ed)? (?:it|this|them|the)\b|"
+    r"\b(?:highly )?recommend(?:ed)? you\b(?=\s*(?:[.!,]|$|to (?:anyone|everyone|others|friends)))|"
     r"\bworks? (?:great|well|perfectly|flawlessly|like a charm)\b|"
     r"\b(?:so |really |very |super )?(?:easy|simple|quick|fast|intuitive) to (?:use|set up|navigate|find)\b|"
-    r"\b(?:very |really |so |extremely )?(?:happy|pleased|satisfied|impressed|delighted) (?:with|by)\b|"
+    r"\b(?:very |really |so |extremely )?(?:happy|pleased|satisfied|impressed|delighted) with\b|"
+    r"\b(?:very |really |so |extremely )?(?:pleased|impressed|delighted) by\b|"
     r"\b(?:kudos|well done|five stars|5 stars|love it|love this|best app|best bank)\b|"
-    r"\b(?:super |so |very |really |)(?:intuitive|user[- ]friendly|beautiful|well thought out|fantastic|amazing)\b|"
+    r"(?<!non-)(?<!non- )(?<!non )\b(?:super |so |very |really |)(?:intuitive|user[- ]friendly|beautiful|"
+    r"well thought out|fantastic|amazing)\b|"
     r"\bjust works\b|\bsaves? (?:us|me) (?:hours|time|days)\b|\b(?:a |)great head start\b|"
     r"\b(?:i |we )(?:really |truly |greatly |)appreciated? (?:all|everything|the (?:help|assistance|effort|work|"
     r"support|care))\b|\b(?:am|are) (?:so |very |)grateful\b|\bpromptly (?:refunded|resolved|fixed|corrected|"
@@ -148,6 +152,29 @@ _FALSE_PRAISE = re.compile(
     r"(?:great|good|helpful|easy|fast|quick)|less than (?:helpful|great)|no (?:help|longer))\b",
     re.I,
 )
+# Praise denied in its own clause ("none of them were helpful", "not one person is professional enough"), or
+# praise someone claimed, promised or once was ("you claim great service", "thinking it was a good company").
+_NEGATED = re.compile(r"\b(?:not|no|none|never|nobody|nothing|neither|nor|hardly|without)\b|n't\b|\bno one\b", re.I)
+_HEARSAY = re.compile(
+    r"\b(?:claim\w*|promis\w*|advertis\w*|suppos\w*|thinking|thought|believ\w*|expect\w*|assur\w*|in the past|"
+    r"(?:was|were|been) told|told (?:me|us)|said (?:that|i|we|it)|"
+    r"used to|pretend\w*|so[- ]called|reputation|known for)\b",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(r"[.;:!?,()]|\b(?:and|but|because|so|which|who|when)\b", re.I)
+
+
+def _praises(text: str) -> bool:
+    """A praise construction that the writer asserts: not denied in its clause, not someone else's claim."""
+    for m in _PRAISE.finditer(text):
+        before = text[: m.start()]
+        breaks = list(_CLAUSE_BREAK.finditer(before))
+        clause = before[breaks[-1].end() :] if breaks else before
+        if not _NEGATED.search(clause + m.group(0)) and not _HEARSAY.search(before):
+            return True
+    return False
+
+
 _CLOSER = re.compile(
     r"^\s*(?:thanks?(?: you)?(?: so much| very much| again)?(?: in advance)?(?: for (?:your|the) (?:help|time|"
     r"attention|assistance|consideration|support))?|any help (?:is|would be) (?:greatly |)appreciated|"
@@ -187,7 +214,7 @@ def _by_words(text: str, prior: int, s: float) -> Polarity:
         return "neutral"
     if _FACT_QUESTION.match(text) and (not problem or s > -0.3):
         return "neutral"
-    praised = bool(_PRAISE.search(text)) and not _FALSE_PRAISE.search(text)
+    praised = _praises(text) and not _FALSE_PRAISE.search(text)
     clean = not (problem or ask) or s >= 0.6  # a clearly warm sentence may still mention the problem it fixed
     # A praise construction with no problem and no ask stands even when the lexicon misreads a word ("drag").
     warm = s >= 0.3 or (not (problem or ask) and s > -0.5)

@@ -37,19 +37,26 @@ async def drain(
     queue: asyncio.Queue[Any] = asyncio.Queue()
     stop = threading.Event()
 
+    def hand_over(item: Any) -> bool:
+        """False once the server's loop is gone (it stopped mid-answer): nobody is left to read the rest."""
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # "Event loop is closed"
+            return False
+        return True
+
     def produce() -> None:
         try:
             for event in events:
-                loop.call_soon_threadsafe(queue.put_nowait, event)
-                if stop.is_set():
+                if not hand_over(event) or stop.is_set():
                     break
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
-            loop.call_soon_threadsafe(queue.put_nowait, _Failed(exc))
+            hand_over(_Failed(exc))
         finally:
             close = getattr(events, "close", None)  # a generator: let it clean up
             if close is not None:
                 close()
-            loop.call_soon_threadsafe(queue.put_nowait, _END)
+            hand_over(_END)
 
     threading.Thread(target=produce, name="copilot-answer", daemon=True).start()
     last = loop.time()

@@ -11,6 +11,7 @@ complaint narratives, each in an eval project of its own, scored against their o
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 import copilot.analysis
 from copilot.analysis.export import records as export_records
+from copilot.analysis.polarity import POLARITIES, classify
 from copilot.analysis.theme_model import ThemeModel
 from copilot.analysis.themes import analyze, discover_themes, is_current, load_model
 from copilot.evals.cases import EVALS_DIR
@@ -159,13 +161,28 @@ def same_themes_elsewhere(store: Store, real: RealSet) -> Metric:
     return _metric(f"themes.{real.name}.same_in_another_project", 1.0 if same else 0.0, detail)
 
 
+def classifier_metrics() -> list[Metric]:
+    """Each polarity's precision and recall on the hand-labelled sentences, one sentence at a time (no prior)."""
+    rows = [json.loads(line) for line in POLARITY.read_text(encoding="utf-8").splitlines() if line.strip()]
+    called = [(r["label"], classify(r["text"])) for r in rows]
+    out = []
+    for p in POLARITIES:
+        hits = sum(1 for truth, got in called if truth == got == p)
+        said = sum(1 for _, got in called if got == p)
+        truly = sum(1 for truth, _ in called if truth == p)
+        detail = f"{hits} of {said} called {p} are {p} by hand; {hits} of {truly} hand-labelled {p} found"
+        out.append(_metric(f"themes.polarity.{p}_precision", hits / said if said else 0.0, detail))
+        out.append(_metric(f"themes.polarity.{p}_recall", hits / truly if truly else 0.0))
+    return out
+
+
 def polarity_metrics(store: Store) -> list[Metric]:
     """A pain theme's segments that are complaints or requests, a praise theme's that are praise, by hand label."""
     if not POLARITY.exists():
         return []
     hand = _labels(store, "real-polarity", "label")  # each record is one hand-labelled sentence
     report = analyze(store, "real-polarity")
-    out: list[Metric] = []
+    out: list[Metric] = classifier_metrics()
     for side, wanted in (("pain", {"complaint", "request"}), ("praise", {"praise"})):
         labels = [hand.get(rid) for t in report.themes if t.side == side for rid in t.record_ids]
         labels = [x for x in labels if x]

@@ -13,7 +13,9 @@ from copilot.analysis.polarity import classify
 from copilot.analysis.schema import Quote, SubthemePublic, ThemePublic, ThemeStats
 from copilot.drafts.asks import ask_in
 from copilot.drafts.evidence import best_quote, content_words, distinct_subthemes, label_quote, pick_sentences
+from copilot.drafts.theme_narration import why_it_matters
 from copilot.drafts.verify import Citation
+from copilot.ingest.identity import comparable
 from copilot.models import RecordPublic
 
 PAIN = ("complaint", "request")
@@ -31,6 +33,18 @@ def cite(quotes: list[Quote], sides: tuple[str, ...] = PAIN, limit: int = 1) -> 
     return [Citation(record_id=q.record_id, quote=q.text) for q in quotes if q.polarity in sides][:limit]
 
 
+def opening_quotes(theme: ThemePublic, limit: int = 3) -> list[Citation]:
+    """The complaint and request quotes a PRD opens with: the theme's own, those that say most of its label's
+    words first (a large theme's most central quote can be a bare reference number), each wording once."""
+    wanted = content_words(theme.label)
+    pool = sorted(cite_pool(theme), key=lambda q: -len(wanted & content_words(q.text)))
+    out: list[Citation] = []
+    for c in cite(pool, limit=len(pool)):
+        if len(out) < limit and all(comparable(c.quote) != comparable(o.quote) for o in out):
+            out.append(c)
+    return out
+
+
 @dataclass
 class Evidence:
     """One PRD's theme, its records and the quotes it opens with."""
@@ -45,21 +59,14 @@ class Evidence:
 
 
 def problem(item: Any, ev: Evidence) -> list[Any]:
+    """How big the pain is (records, complaint share), then why it matters in the same lines as every draft."""
     s, label = ev.s, ev.theme.label
-    parts = [
-        f"{s.reach} customers raise {label} in {s.mentions} feedback records: {_pct(s.share)} of all feedback "
-        f"({s.interval_level:.0%} interval {_pct(s.share_ci[0])} to {_pct(s.share_ci[1])}), and "
-        f"{_pct(s.complaint_share)} of these records are complaints."
-    ]
-    if s.share_of_detractors:
-        parts.append(f"It is raised by {_pct(s.share_of_detractors)} of all detractors.")
-    if s.nps_impact is not None and s.nps_impact < 0:
-        parts.append(f"NPS would be {abs(s.nps_impact):.1f} points higher without the customers raising it.")
-    if s.churn_intent:
-        parts.append(f"{s.churn_intent} of them say they may leave or switch.")
-    if s.trend in ("growing", "fading", "stable"):
-        parts.append(f"Its share is {s.trend} over the period.")
-    return [item(title=f"Customers struggle with {label}", text=" ".join(parts), citations=ev.quotes[:3])]
+    size = (
+        f"{s.reach} customers raise {label} in {s.mentions} feedback records, and {_pct(s.complaint_share)} of "
+        "these records are complaints."
+    )
+    text = " ".join([size, *why_it_matters(s)])
+    return [item(title=f"Customers struggle with {label}", text=text, citations=ev.quotes[:3])]
 
 
 def _sub_quote(sub: SubthemePublic, ev: Evidence) -> list[Citation]:

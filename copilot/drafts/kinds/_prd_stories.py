@@ -29,7 +29,9 @@ def _requests(ev: Evidence) -> list[Citation]:
     quotes = list(theme.requests) + [q for s in theme.subthemes for q in s.quotes if q.polarity == "request"]
     found = [Citation(record_id=q.record_id, quote=q.text) for q in quotes]
     texts = [(rid, r.text) for rid, r in ev.members.items()][:300]
-    return found + pick_sentences(texts, lambda s: classify(s) == "request", 20, min_words=4)
+    shown = {comparable(c.quote) for c in ev.quotes}  # the problem's quotes are not a story's evidence too
+    candidates = found + pick_sentences(texts, lambda s: classify(s) == "request", 20, min_words=4)
+    return [c for c in candidates if comparable(c.quote) not in shown]
 
 
 def _who(theme: ThemePublic) -> str:

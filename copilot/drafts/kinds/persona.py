@@ -20,7 +20,7 @@ from copilot.analysis.polarity import classify
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
 from copilot.drafts.asks import ask_in
-from copilot.drafts.evidence import best_quote, label_quote, on_topic, pick_sentences
+from copilot.drafts.evidence import best_quote, content_words, label_quote, on_topic, pick_sentences
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
 from copilot.drafts.kinds import _persona_groups as grouping
 from copilot.drafts.narrate import Narrator, engine_note, merge_citations, rewrite_request
@@ -173,6 +173,8 @@ def _evidence(
         theme = themes[c.theme_id]
         named = label_quote(c.label, [r for r in theme.record_ids if r in mine], texts)
         best = best_quote([q for q in theme.quotes if q.record_id in mine], c.label)
+        if best and not content_words(c.label) & content_words(best.text):
+            best = None  # a quote that shares no word with the challenge shows the reader nothing of it
         own = [named] if named else [Citation(record_id=best.record_id, quote=best.text)] if best else []
         if not own:
             members = [(r, texts[r]) for r in theme.record_ids if r in mine and r in texts]

@@ -148,7 +148,7 @@ def build(ctx: DraftContext) -> Prd:
     report = analyze(store, project, filters=ctx.filters)
     theme = pick_theme(store, project, report.themes, ctx.topic)
     members = store.get_records(project, sorted({q.record_id for q in theme.quotes} | set(theme.record_ids[:300])))
-    ev = sections.Evidence(theme, members, sections.cite(theme.quotes, limit=3))
+    ev = sections.Evidence(theme, members, sections.opening_quotes(theme))
     risks, research_texts = _risks_from_research(store, project, theme, ev.quotes)
     built = _sections(ev, report, risks)
     written = stories.user_stories(UserStory, ev)
