@@ -61,10 +61,7 @@ class Evidence:
 def problem(item: Any, ev: Evidence) -> list[Any]:
     """How big the pain is (records, complaint share), then why it matters in the same lines as every draft."""
     s, label = ev.s, ev.theme.label
-    size = (
-        f"{s.reach} customers raise {label} in {s.mentions} feedback records, and {_pct(s.complaint_share)} of "
-        "these records are complaints."
-    )
+    size = f"{s.mentions} feedback records raise {label}, and {_pct(s.complaint_share)} of them are complaints."
     text = " ".join([size, *why_it_matters(s)])
     return [item(title=f"Customers struggle with {label}", text=text, citations=ev.quotes[:3])]
 
