@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from copilot.ingest.documents import Document
+from copilot.ingest.headers import header_role, is_pii_column
 from copilot.ingest.identity import content_hash, fingerprint, pseudonym, record_id
-from copilot.ingest.mapping import ColumnMapping, header_role, is_pii_column
+from copilot.ingest.mapping import ColumnMapping
 from copilot.ingest.normalize import normalize_header, normalize_text
 from copilot.ingest.redact import redact
 from copilot.ingest.tabular import cell_text
