@@ -9,6 +9,7 @@ from typing import Protocol, TypeVar
 import Stemmer
 from rapidfuzz import fuzz
 
+from copilot.analysis.lowinfo import is_low_information
 from copilot.analysis.polarity import classify
 from copilot.analysis.schema import SubthemePublic, ThemePublic
 from copilot.analysis.segments import split
@@ -55,6 +56,29 @@ def best_quote(quotes: Sequence[Q], label: str) -> Q | None:
     """The quote that says the label's words most, first on ties: the one that shows what the label names."""
     wanted = content_words(label)
     return max(quotes, key=lambda q: len(wanted & content_words(q.text)), default=None)
+
+
+class ShownQuotes:
+    """The wordings a draft has shown (case, punctuation and spacing aside), so no quote appears twice in it."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def fresh(
+        self, cites: Iterable[Citation], limit: int | None = None, *, informative: bool = False
+    ) -> list[Citation]:
+        """Those of `cites` not shown yet, in order, at most `limit`; `informative` also leaves out answers that
+        say nothing. What is returned counts as shown."""
+        out: list[Citation] = []
+        for c in cites:
+            if limit is not None and len(out) >= limit:
+                break
+            key = comparable(c.quote)
+            if key in self.keys or (informative and is_low_information(c.quote)):
+                continue
+            self.keys.add(key)
+            out.append(c)
+        return out
 
 
 def distinct_subthemes(theme: ThemePublic, limit: int) -> list[SubthemePublic]:

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics import adjusted_rand_score, confusion_matrix, normalized_mutual_info_score
 
 import copilot.analysis
 from copilot.analysis.export import records as export_records
@@ -164,12 +164,10 @@ def same_themes_elsewhere(store: Store, real: RealSet) -> Metric:
 def classifier_metrics() -> list[Metric]:
     """Each polarity's precision and recall on the hand-labelled sentences, one sentence at a time (no prior)."""
     rows = [json.loads(line) for line in POLARITY.read_text(encoding="utf-8").splitlines() if line.strip()]
-    called = [(r["label"], classify(r["text"])) for r in rows]
+    counts = confusion_matrix([r["label"] for r in rows], [classify(r["text"]) for r in rows], labels=POLARITIES)
     out = []
-    for p in POLARITIES:
-        hits = sum(1 for truth, got in called if truth == got == p)
-        said = sum(1 for _, got in called if got == p)
-        truly = sum(1 for truth, _ in called if truth == p)
+    for i, p in enumerate(POLARITIES):
+        hits, said, truly = int(counts[i, i]), int(counts[:, i].sum()), int(counts[i, :].sum())
         detail = f"{hits} of {said} called {p} are {p} by hand; {hits} of {truly} hand-labelled {p} found"
         out.append(_metric(f"themes.polarity.{p}_precision", hits / said if said else 0.0, detail))
         out.append(_metric(f"themes.polarity.{p}_recall", hits / truly if truly else 0.0))

@@ -12,10 +12,16 @@ from typing import Any
 from copilot.analysis.polarity import classify
 from copilot.analysis.schema import Quote, SubthemePublic, ThemePublic, ThemeStats
 from copilot.drafts.asks import ask_in
-from copilot.drafts.evidence import best_quote, content_words, distinct_subthemes, label_quote, pick_sentences
+from copilot.drafts.evidence import (
+    ShownQuotes,
+    best_quote,
+    content_words,
+    distinct_subthemes,
+    label_quote,
+    pick_sentences,
+)
 from copilot.drafts.theme_narration import why_it_matters
 from copilot.drafts.verify import Citation
-from copilot.ingest.identity import comparable
 from copilot.models import RecordPublic
 
 PAIN = ("complaint", "request")
@@ -38,11 +44,7 @@ def opening_quotes(theme: ThemePublic, limit: int = 3) -> list[Citation]:
     words first (a large theme's most central quote can be a bare reference number), each wording once."""
     wanted = content_words(theme.label)
     pool = sorted(cite_pool(theme), key=lambda q: -len(wanted & content_words(q.text)))
-    out: list[Citation] = []
-    for c in cite(pool, limit=len(pool)):
-        if len(out) < limit and all(comparable(c.quote) != comparable(o.quote) for o in out):
-            out.append(c)
-    return out
+    return ShownQuotes().fresh(cite(pool, limit=len(pool)), limit)
 
 
 @dataclass

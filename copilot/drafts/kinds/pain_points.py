@@ -9,12 +9,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from copilot.analysis.lowinfo import is_low_information
 from copilot.analysis.schema import Quote, ThemePublic, ThemeStats
 from copilot.analysis.stats import PAIN_RULE
 from copilot.analysis.themes import analyze
 from copilot.drafts.asks import ask_in
-from copilot.drafts.evidence import distinct_subthemes, label_quote, readable_first
+from copilot.drafts.evidence import ShownQuotes, distinct_subthemes, label_quote, readable_first
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
 from copilot.drafts.narrate import Narrator, engine_note
 from copilot.drafts.readiness import praise_quotes
@@ -23,7 +22,6 @@ from copilot.drafts.schema import DraftDocument, ExecutiveSummary
 from copilot.drafts.theme_narration import FEEDBACK, Told, executive_request, theme_request, why_it_matters
 from copilot.drafts.verify import Citation, Verification
 from copilot.errors import CopilotError, ErrorCode
-from copilot.ingest.identity import comparable
 
 LIMIT = 20
 SUB_CAUSES = 4
@@ -69,20 +67,14 @@ class _Unused:
     """Quotes not yet shown in this draft: each sentence appears once, under the item it suits best."""
 
     def __init__(self) -> None:
-        self.seen: set[str] = set()
+        self.shown = ShownQuotes()
 
     def take(self, quotes: list[Quote], limit: int, sides: tuple[str, ...] | None = None) -> list[Citation]:
         wanted = [q for q in quotes if sides is None or q.polarity in sides]
         return self.take_cited([Citation(record_id=q.record_id, quote=q.text) for q in wanted], limit)
 
     def take_cited(self, cites: list[Citation], limit: int) -> list[Citation]:
-        out: list[Citation] = []
-        for c in readable_first(cites):
-            key = comparable(c.quote)
-            if len(out) < limit and key not in self.seen and not is_low_information(c.quote):
-                self.seen.add(key)
-                out.append(c)
-        return out
+        return self.shown.fresh(readable_first(cites), limit, informative=True)
 
 
 def _sub_causes(theme: ThemePublic) -> list[SubCause]:

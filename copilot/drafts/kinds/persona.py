@@ -15,19 +15,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from copilot.analysis.feedback import load_feedback
-from copilot.analysis.lowinfo import is_low_information
 from copilot.analysis.polarity import classify
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
 from copilot.drafts.asks import ask_in
-from copilot.drafts.evidence import best_quote, content_words, label_quote, on_topic, pick_sentences
+from copilot.drafts.evidence import ShownQuotes, best_quote, content_words, label_quote, on_topic, pick_sentences
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
 from copilot.drafts.kinds import _persona_groups as grouping
 from copilot.drafts.narrate import Narrator, engine_note, merge_citations, rewrite_request
 from copilot.drafts.render import footer, head, markdown_text, quote
 from copilot.drafts.schema import DraftDocument, ThemeNarrative
 from copilot.drafts.verify import Citation, Verification, check_item, figures_of
-from copilot.ingest.identity import comparable
 
 WORKAROUND_RE = re.compile(
     r"\b(?:spreadsheets?|paper|manual(?:ly)?|workarounds?|screenshots?|scraper|copy(?:ing)?|"
@@ -80,22 +78,6 @@ class PersonaSet(DraftDocument):
     respondents: int = Field(description="Respondents the personas were drawn from.")
     rule: str
     personas: list[Persona]
-
-
-class _Seen:
-    """Sentences already shown in this set of personas."""
-
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-
-    def fresh(self, cites: list[Citation], limit: int) -> list[Citation]:
-        out: list[Citation] = []
-        for c in cites:
-            key = comparable(c.quote)
-            if key not in self.keys and not is_low_information(c.quote) and len(out) < limit:
-                self.keys.add(key)
-                out.append(c)
-        return out
 
 
 def _themes_of(g: grouping.Group, pop: grouping.Population, themes: dict[str, ThemePublic]) -> list[PersonaChallenge]:
@@ -165,7 +147,7 @@ def _evidence(
     texts: dict[str, str],
     challenges: list[PersonaChallenge],
     themes: dict[str, ThemePublic],
-    seen: _Seen,
+    seen: ShownQuotes,
 ) -> tuple[list[Citation], list[Citation], list[Citation]]:
     mine = {pop.ids[i] for i in g.records}
     quotes: list[Citation] = []
@@ -179,12 +161,12 @@ def _evidence(
         if not own:
             members = [(r, texts[r]) for r in theme.record_ids if r in mine and r in texts]
             own = pick_sentences(members[:200], _complaint_on(theme.keywords), 1, min_words=5)
-        quotes += seen.fresh(own, 1)
+        quotes += seen.fresh(own, 1, informative=True)
     on_challenges = {r for c in challenges for r in themes[c.theme_id].record_ids} & mine
     candidates = [(r, texts[r]) for r in sorted(on_challenges or mine) if r in texts][:400]
-    asks = seen.fresh(pick_sentences(candidates, _an_ask, 6, min_words=5), 2)
+    asks = seen.fresh(pick_sentences(candidates, _an_ask, 6, min_words=5), 2, informative=True)
     everything = [(r, texts[r]) for r in sorted(mine) if r in texts][:400]
-    workarounds = seen.fresh(pick_sentences(everything, _workaround, 4, min_words=5), 2)
+    workarounds = seen.fresh(pick_sentences(everything, _workaround, 4, min_words=5), 2, informative=True)
     return quotes, asks, workarounds
 
 
@@ -194,7 +176,7 @@ def _persona(
     texts: dict[str, str],
     themes: dict[str, ThemePublic],
     total: int,
-    seen: _Seen,
+    seen: ShownQuotes,
     taken: set[str],
 ) -> Persona:
     found = _themes_of(g, pop, themes)
@@ -243,7 +225,7 @@ def build(ctx: DraftContext) -> PersonaSet:
     total = pop.respondents([i for g in groups for i in g.records])
     verification, warnings = Verification(), list[str]()
     narrator = Narrator(ctx.model, verification, warnings)
-    seen, taken = _Seen(), set[str]()
+    seen, taken = ShownQuotes(), set[str]()
     personas = []
     for g in groups[:LIMIT]:
         persona = _persona(g, pop, texts, themes, total, seen, taken)

@@ -11,7 +11,7 @@ from pydantic import Field
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
 from copilot.drafts import research
-from copilot.drafts.evidence import content_words, keep_verified
+from copilot.drafts.evidence import ShownQuotes, content_words, keep_verified
 from copilot.drafts.kind import DraftContext, DraftKind, EvalContext, Score
 from copilot.drafts.kinds._swot_sides import (
     ACTION_RULE,
@@ -30,7 +30,6 @@ from copilot.drafts.render import footer, head, markdown_text, quote
 from copilot.drafts.schema import DraftDocument, ThemeNarrative
 from copilot.drafts.verify import Citation, Verification, figures_of
 from copilot.errors import CopilotError, ErrorCode
-from copilot.ingest.identity import comparable
 from copilot.store.chroma import Store
 
 STRENGTHS, WEAKNESSES = 5, 6
@@ -186,27 +185,11 @@ def build(ctx: DraftContext) -> Swot:
     )
 
 
-class _Shown:
-    """The quotes a rendering has shown, so a quote cited by two items appears once."""
-
-    def __init__(self) -> None:
-        self.seen: set[str] = set()
-
-    def fresh(self, citations: list[Citation]) -> list[Citation]:
-        out = []
-        for c in citations:
-            key = comparable(c.quote)
-            if key not in self.seen:
-                self.seen.add(key)
-                out.append(c)
-        return out
-
-
 def _quotes(citations: list[Citation]) -> list[str]:
     return [x for c in citations for x in ("", quote(c))]
 
 
-def _feedback_lines(items: list[SwotItem], shown: _Shown) -> list[str]:
+def _feedback_lines(items: list[SwotItem], shown: ShownQuotes) -> list[str]:
     lines: list[str] = []
     for item in items:
         other = {(c.record_id, c.quote) for c in item.other_side}
@@ -220,7 +203,7 @@ def _feedback_lines(items: list[SwotItem], shown: _Shown) -> list[str]:
     return lines
 
 
-def _research_lines(items: list[SwotItem], shown: _Shown) -> list[str]:
+def _research_lines(items: list[SwotItem], shown: ShownQuotes) -> list[str]:
     """Research sentences grouped under the document they come from: each sentence is its own evidence."""
     lines: list[str] = []
     for source in dict.fromkeys(i.source_title or "research" for i in items):
@@ -251,7 +234,7 @@ def _missing_line(d: Swot, name: str) -> str:
 
 def markdown(d: Swot) -> str:
     lines = head(f"SWOT: {d.project}", d)
-    shown = _Shown()
+    shown = ShownQuotes()
     for title, name, items in (
         ("Strengths", "strengths", d.strengths),
         ("Weaknesses", "weaknesses", d.weaknesses),
