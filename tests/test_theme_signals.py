@@ -249,3 +249,18 @@ def test_a_model_names_themes_and_a_name_it_cannot_back_is_refused(tmp_path: Pat
     assert others and all("synergies" not in t.label.lower() for t in others)
     assert model.naming_notes and all("refused" in n for n in model.naming_notes)
     assert any("words not in the theme's phrases or quotes: quarterly" in n for n in model.naming_notes)
+
+
+def test_a_form_letter_sent_many_times_does_not_name_the_theme() -> None:
+    import numpy as np
+
+    from copilot.analysis.labels import Background, label
+
+    letter = "I demand authorization or proof of direct credit for every item listed on my file under the law."
+    own = [f"the customer service line kept me on hold for {w} and nobody called back" for w in ("hours", "ages")]
+    own += [f"customer service hung up on me when I asked about {x}" for x in ("my fee", "the refund", "my card")]
+    own += [f"I was transferred four times by customer service about {x}" for x in ("the charge", "a letter")]
+    texts = [letter] * 40 + own * 3  # one letter copied by 40 writers; 7 complaints in own words
+    elsewhere = texts + [f"other feedback about topic {i} and more words" for i in range(200)]
+    name = label(texts, np.ones((len(texts), 4)) / 2, Background(elsewhere))
+    assert "customer service" in name and "authorization" not in name
