@@ -40,6 +40,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         "COPILOT_CHROMA_URL",
         "COPILOT_EMBEDDINGS",
         "COPILOT_PROVIDER",
+        "COPILOT_ANALYSIS_EMBEDDING",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("COPILOT_DATA_DIR", str(data))

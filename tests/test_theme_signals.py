@@ -74,6 +74,15 @@ def survey(tmp_path: Path) -> dict:
         ("This process caused me a great deal of stress", "complaint"),
         ("I have excellent credit and a good job.", "neutral"),
         ("We really like how the new export works", "praise"),
+        # a letter's closing thanks names its case, and says nothing is wrong by it
+        ("Thanks for looking into this issue.", "neutral"),
+        ("I appreciate your attention to this problem.", "neutral"),
+        ("Thank you for taking the time out of your day to read this.", "neutral"),
+        ("Any help with this would be greatly appreciated.", "request"),
+        # praise denied, satisfaction denied, an expectation broken
+        ("None of the answers I got were helpful.", "complaint"),
+        ("I am not satisfied with how my claim was handled.", "complaint"),
+        ("The fee should not be on my statement.", "complaint"),
     ],
 )
 def test_polarity_reads_what_a_segment_says(text: str, expected: str) -> None:

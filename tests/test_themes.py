@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import cli, write
@@ -151,6 +152,34 @@ def test_ids_are_stable_and_new_records_join_existing_themes(tmp_path: Path) -> 
         assert after[topic]["mentions"] == 50  # the 10 new ones were assigned without rediscovery
     rediscovered = _by_topic(_themes("t", "--rediscover"))
     assert {k: v["id"] for k, v in rediscovered.items()} == {k: v["id"] for k, v in first.items()}
+
+
+def test_themes_found_with_another_analysis_embedding_are_rediscovered_not_crashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A user who switches COPILOT_ANALYSIS_EMBEDDING (to minilm, say) gets themes found in the new space: the old
+    theme model's centres live in another space and cannot carry ids over (this crashed on their width)."""
+    import numpy as np
+
+    from copilot.analysis import embedding
+    from copilot.store.embeddings import WordLlamaEmbedder
+
+    data, _ = _rows(3, 40)
+    cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
+    before = _by_topic(_themes("t"))
+
+    class Wider:  # an embedding of its own, with more dimensions than the default's (and the same angles)
+        name = "test/wider"
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            x = np.asarray(WordLlamaEmbedder().embed(texts), dtype=np.float32)
+            return np.hstack([x, np.zeros((len(x), 64), np.float32)])
+
+    monkeypatch.setattr(embedding, "_model", lambda name: Wider())
+    for args in ((), ("--rediscover",)):
+        after = _by_topic(_themes("t", *args))
+        assert {k: v["mentions"] for k, v in after.items()} == {k: v["mentions"] for k, v in before.items()}
+        assert _themes("t")["method"]["embedding"] == "test/wider"
 
 
 def test_filters_restrict_the_statistics(tmp_path: Path) -> None:

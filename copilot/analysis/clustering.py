@@ -36,6 +36,8 @@ class ClusterParams:
     micro_max: int = 400  # ... and at most this many
     neighbours: int = 5  # edges per micro-cluster in the graph whose communities are the topics
     seeds: int = 5  # Louvain runs; the best modularity wins
+    min_topics: int = 8  # a PM's short list: about 8 to 20 topics, when the data has that many ...
+    micro_per_topic: int = 10  # ... micro-clusters per topic (smaller data: whatever separates best)
     max_topics: int = 20
     micro_per_subtopic: float = 2.0  # subtopics: about this many micro-clusters each
     min_similarity: float = 0.35  # less cosine-similar than this to its micro-cluster: unclustered
@@ -207,10 +209,15 @@ def communities(centers: np.ndarray, sizes: np.ndarray, p: ClusterParams) -> tup
     resolution whose partition into at most `max_topics` is best separated; and that resolution."""
     graph = _graph(centers, p)
     scored: list[tuple[float, float, np.ndarray]] = []
+    fewer: list[tuple[float, float, np.ndarray]] = []
+    least = p.min_topics if len(centers) >= p.min_topics * p.micro_per_topic else 1
     for resolution in RESOLUTIONS:
         groups = _louvain(graph, len(centers), resolution, p)
-        if int(groups.max()) + 1 <= p.max_topics:
-            scored.append((weighted_silhouette(centers, sizes, groups), -resolution, groups))
+        n = int(groups.max()) + 1
+        if n <= p.max_topics:
+            score = (weighted_silhouette(centers, sizes, groups), -resolution, groups)
+            (scored if n >= least else fewer).append(score)
+    scored = scored or fewer
     if not scored:  # even the coarsest resolution gives too many: merge the smallest, most similar first
         return _at_most(_louvain(graph, len(centers), RESOLUTIONS[0], p), centers, sizes, p.max_topics), RESOLUTIONS[0]
     best = max(scored, key=lambda x: (x[0], x[1]))

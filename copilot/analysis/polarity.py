@@ -40,6 +40,8 @@ _REQUEST = re.compile(
     r"i(?:'m| am) (?:asking|requesting|writing to request)|i request|requesting|"
     r"(?:get|have|had) (?:this|it|them|my \w+) (?:resolved|fixed|corrected|removed|refunded|reversed|deleted)|"
     r"(?:i|we) (?:would|'d|will) (?:certainly |greatly |really |truly |)appreciate|if (?:i|we) could|"
+    r"(?:would|will|shall) be (?:\w+ |)(?:\w+ |)appreciated|appreciate any (?:help|assistance|advice|suggestions?)|"
+    r"(?:would|'d) be (?:\w+ |)grateful (?:if|for)|"
     r"it is (?:extremely |very |really |)(?:imperative|important|urgent|critical) (?:that|i|to|we)|"
     r"how can (?:this|it) be|where (?:do|can|should) i|what is the process|i(?:'m| am) hoping|"
     r"\binstead of\b|wants? (?:tighter|better|more|a|an|the|to)|"
@@ -48,7 +50,9 @@ _REQUEST = re.compile(
     re.I,
 )
 _PROBLEM = re.compile(
-    r"\b(?:not (?:working|work|received|receive|arrived|been|showing|able|allowed|happy|good|helpful|fixed|resolved)|"
+    r"\b(?:not (?:working|work|received|receive|arrived|been|showing|able|allowed|happy|good|helpful|fixed|resolved|"
+    r"satisfied|eligible|fair)|can not|unfair\w*|irresponsibl\w*|lied|lying|excuses|"
+    r"(?:should|shall)(?: not|n'?t) (?:be|have)|"
     r"(?:does|did|is|was|has|have|had|wo|would|ca|could|are|were)n'?t (?:work|working|arrive|arrived|receive|"
     r"received|get|got|let|load|open|show|come|been|help|respond|answer|accept|go through|allow)|"
     r"can'?t|cannot|couldn'?t|unable|fail(?:ed|s|ing|ure)?|errors?|declined?|rejected|refused|denied|"
@@ -69,7 +73,7 @@ _PROBLEM = re.compile(
     r"deceptive|deceiv\w*|mislead\w*|harm(?:ed|ful)?|stress\w*|anguish|rude\w*|less than helpful|"
     r"uncooperative|refus\w*|negligen\w*|erroneous\w*|forged|hung up|argu\w*|violat\w*|illegal\w*|"
     r"predatory|abusive|ruin\w*|damag\w*|hardship|penalt\w*|garnish\w*|sued|lawsuit|attorney|"
-    r"siphon\w*|withh[eo]ld\w*|holding my|times? out|timed out|timing out|never finish\w*|dropping|"
+    r"siphon\w*|withh[eo]ld\w*|holding my|times? out(?! of)|timed out|timing out|never finish\w*|dropping|"
     r"drops? (?:my|the|out|off|calls?|connections?|rows|data|edits|changes|signal)|"
     r"loses?|losing|vanish\w*|disappear\w*|painful\w*|keeps? (?:crashing|failing|freezing|logging)|"
     r"(?:should|shouldn'?t|should not) (?:cost|charge|be this|take this)|(?:can|could) never|"
@@ -166,13 +170,23 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?,()]|\b(?:and|but|because|so|which|who|when)\
 
 def _praises(text: str) -> bool:
     """A praise construction that the writer asserts: not denied in its clause, not someone else's claim."""
+    return any(not denied and not _HEARSAY.search(text[:start]) for start, denied in _praise_claims(text))
+
+
+def _denies_praise(text: str) -> bool:
+    """Praise denied in its own clause ("none of the responses were helpful") is a complaint."""
+    return any(denied for _, denied in _praise_claims(text))
+
+
+def _praise_claims(text: str) -> list[tuple[int, bool]]:
+    """Each praise construction's start, and whether its own clause denies it."""
+    out = []
     for m in _PRAISE.finditer(text):
         before = text[: m.start()]
         breaks = list(_CLAUSE_BREAK.finditer(before))
         clause = before[breaks[-1].end() :] if breaks else before
-        if not _NEGATED.search(clause + m.group(0)) and not _HEARSAY.search(before):
-            return True
-    return False
+        out.append((m.start(), bool(_NEGATED.search(clause + m.group(0)))))
+    return out
 
 
 _CLOSER = re.compile(
@@ -181,6 +195,16 @@ _CLOSER = re.compile(
     r"(?:i |we )?(?:look forward to|appreciate) (?:your|a) (?:prompt |quick |)(?:response|reply|help))[\s.!]*$",
     re.I,
 )
+
+
+# Thanks that close a letter name its case ("thank you for reviewing my complaint", "I appreciate your quick
+# response to this issue"): the case's name is no sign of a problem there.
+_COURTESY = re.compile(
+    r"^\W*(?:(?:i |we )?(?:really |truly |sincerely |)(?:thank|thanks|appreciate)\b|your (?:\w+ ){0,3}(?:help|"
+    r"assistance|attention|time|consideration|cooperation)\b[^.!?]* appreciated)",
+    re.I,
+)
+_CASE_NOUN = re.compile(r"\b(?:issues?|problems?|complaints?|matters?|disputes?|claims?|concerns?)\b", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -208,7 +232,8 @@ def classify(text: str, prior: int = 0, score: float | None = None, lean: Polari
 def _by_words(text: str, prior: int, s: float) -> Polarity:
     if _CLOSER.match(text):
         return "neutral"
-    problem = bool(_PROBLEM.search(text)) and not _NO_PROBLEM.search(text)
+    words = _CASE_NOUN.sub(" ", text) if _COURTESY.match(text) else text
+    problem = (bool(_PROBLEM.search(words)) and not _NO_PROBLEM.search(text)) or _denies_praise(text)
     ask = bool(_REQUEST.search(text))
     if _LEGAL.search(text) and s > -0.4:
         return "neutral"

@@ -51,7 +51,8 @@ def discover_themes(
     params = params or ClusterParams()
     fs = load_feedback(store, project)
     previous = ThemeModel.from_store(store, project)
-    model = discover(fs, previous, params)
+    # Ids are carried over by assigning the text to the old centres: only possible in the same embedding space.
+    model = discover(fs, previous if is_current(previous, store) else None, params)
     if namer is not None:
         model.discovered["naming"] = namer.provider
         notes = name_themes(namer, model, fs)
