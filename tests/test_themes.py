@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from pathlib import Path
 
@@ -228,3 +229,26 @@ def test_too_little_feedback_gives_no_themes_and_says_where_it_went(tmp_path: Pa
     report = _themes("tiny")
     assert report["themes"] == [] and report["records"] == 2
     assert report["unclustered"]["mentions"] + report["low_information"]["mentions"] == 2
+
+
+def test_a_release_with_other_polarity_rules_recomputes_the_cached_analysis(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Segments, their polarity and embeddings are cached per collection generation; an upgrade that changes the
+    rules must not keep reading what the old rules computed (the ingest did not change the generation)."""
+    from copilot.analysis import feedback, polarity
+
+    data, _ = _rows(3, 10)
+    cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
+    before = _themes("t")["themes"]
+    assert any(t["polarity"]["complaint"] for t in before)
+    # the new release: its polarity module reads differently, and says every segment is a request
+    release = tmp_path / "polarity.py"
+    release.write_text(Path(polarity.__file__).read_text() + "\n# a later release\n")
+    sources = [release, *getattr(feedback, "SOURCES", [])[1:]]
+    monkeypatch.setattr(feedback, "SOURCES", sources, raising=False)
+    if hasattr(feedback, "code_version"):  # a fresh digest for this test; the real one comes back after it
+        monkeypatch.setattr(feedback, "code_version", functools.cache(feedback.code_version.__wrapped__))
+    monkeypatch.setattr(polarity, "classify", lambda *a, **k: "request")
+    after = _themes("t", "--rediscover")["themes"]
+    assert after and all(t["polarity"]["request"] and not t["polarity"]["complaint"] for t in after)

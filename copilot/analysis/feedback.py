@@ -9,8 +9,10 @@ is. Embedding and scoring take most of an analysis, so all of it is cached on di
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,8 @@ from copilot.models import FEEDBACK_KINDS
 from copilot.store.chroma import Store
 from copilot.store.filters import Columns
 
-CACHE_FORMAT = 3
+# The code whose output the cache holds: a release that changes how segments are cut or classed recomputes it.
+SOURCES = [Path(m.__file__ or "") for m in (segments, polarity, lowinfo)] + [Path(__file__)]
 CONTEXT_AT = 4  # records with this many segments or more embed each segment with their record's context
 
 
@@ -136,17 +139,25 @@ def _with_context(vectors: np.ndarray, owner: np.ndarray, n_records: int) -> np.
     return (mixed / np.maximum(np.linalg.norm(mixed, axis=1, keepdims=True), 1e-12)).astype(np.float32)
 
 
+@cache
+def code_version() -> str:
+    digest = hashlib.sha256()
+    for source in SOURCES:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _read(path: Path, ids: list[str]) -> dict[str, np.ndarray] | None:
     if not path.exists():
         return None
     with np.load(path) as data:
-        if int(data.get("format", 0)) != CACHE_FORMAT or json.loads(str(data["ids"])) != ids:
+        if str(data.get("format", "")) != code_version() or json.loads(str(data["ids"])) != ids:
             return None
         return {k: data[k] for k in _ARRAYS}
 
 
 def _write(path: Path, ids: list[str], arrays: dict[str, np.ndarray]) -> None:
     tmp = path.with_suffix(".tmp.npz")
-    payload: dict[str, Any] = {"ids": json.dumps(ids), "format": CACHE_FORMAT, **arrays}
+    payload: dict[str, Any] = {"ids": json.dumps(ids), "format": code_version(), **arrays}
     np.savez(tmp, **payload)
     tmp.replace(path)
