@@ -273,3 +273,27 @@ def test_a_form_letter_sent_many_times_does_not_name_the_theme() -> None:
     elsewhere = texts + [f"other feedback about topic {i} and more words" for i in range(200)]
     name = label(texts, np.ones((len(texts), 4)) / 2, Background(elsewhere))
     assert "customer service" in name and "authorization" not in name
+
+
+def test_a_label_writes_names_as_most_customers_do_and_never_repeats_a_sibling() -> None:
+    import numpy as np
+
+    from copilot.analysis.labels import Background, label
+
+    def name(texts: list[str], avoid: frozenset[str] = frozenset()) -> str:
+        elsewhere = texts + [f"other feedback about topic {i} and more words" for i in range(200)]
+        return label(texts, np.ones((len(texts), 4)) / 2, Background(elsewhere), avoid)
+
+    # a capital most writers give a word in mid-sentence is a name's; a few writing in title case, or in
+    # capitals throughout, do not make "Credit Card" or "CREDIT CARD" the label
+    bank = [f"Wells Fargo closed my account {w}" for w in ("today", "again", "twice", "for nothing")]
+    bank += [f"I called Wells Fargo {w}" for w in ("today", "again")]
+    assert name(bank * 3).startswith("Wells Fargo")
+    card = ["MY CREDIT CARD WAS CHARGED TWICE"] * 3 + ["The Credit Card was charged twice"] * 2
+    card += [f"my credit card was charged twice {w}" for w in ("today", "again", "last month", "in May")]
+    assert name(card).lower() == name(card) and "credit card" in name(card)
+    # a subtheme is not named like its theme or a sibling: the next phrase its segments share names it
+    fees = ["credit card with a late fee", "late fee on the credit card", "credit card statement shows a late fee"]
+    fees += ["they put a late fee on my credit card", "credit card charged again", "my credit card was declined"]
+    assert name(fees * 2) == "credit card"
+    assert name(fees * 2, frozenset({"credit card"})) == "late fee"

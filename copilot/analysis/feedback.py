@@ -108,7 +108,7 @@ def _compute(texts: list[str], metas: list[dict[str, Any]], embed: Any) -> dict[
             spans.append(span)
     seg_texts = [texts[r][a:b] for r, (a, b) in zip(seg_record, spans, strict=True)]
     owner = np.array(seg_record, dtype=np.int64)
-    vectors = embed(seg_texts) if seg_texts else np.zeros((0, 256), np.float32)
+    vectors = embed([_as_spoken(t) for t in seg_texts]) if seg_texts else np.zeros((0, 256), np.float32)
     vectors = _with_context(vectors, owner, len(texts))
     tones = [polarity.tone(t) for t in seg_texts]
     priors = [polarity.row_prior(m) for m in metas]
@@ -124,6 +124,14 @@ def _compute(texts: list[str], metas: list[dict[str, Any]], embed: Any) -> dict[
         "seg_polarity": np.array(codes, dtype=np.int8),
         "seg_low": np.array([lowinfo.is_low_information(t) for t in seg_texts], dtype=bool),
     }
+
+
+def _as_spoken(text: str) -> str:
+    """A segment written in capitals throughout, lowered for the embedding: shouting is a tone, not a topic (the
+    embeddings are case-sensitive, and all-capital complaints otherwise form a theme of their own)."""
+    letters = [c for c in text if c.isalpha()]
+    shouted = len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
+    return text.lower() if shouted else text
 
 
 def _with_context(vectors: np.ndarray, owner: np.ndarray, n_records: int) -> np.ndarray:

@@ -31,7 +31,7 @@ _GENERIC_WORDS = """
 """
 _EDGE_STOP = frozenset(ENGLISH_STOP_WORDS) | frozenset(_GENERIC_WORDS.split())
 _LEAD_WORDS = """
-    i we and but so also just really honestly well the my our it this that they you
+    i we and but so also just really honestly well the my our it this that they you hello hi dear
 """
 _LEAD = frozenset(_LEAD_WORDS.split())
 # Words a name cannot end on ("... and for the", "... like that"): a label cut mid-sentence. Particles that end
@@ -39,7 +39,7 @@ _LEAD = frozenset(_LEAD_WORDS.split())
 _DANGLING_WORDS = """
     the a an and or but nor for of to from with at by as than that this these those which who whom whose when while
     because if so my our your their his her its is was are were be been being am has have had do does did like
-    about into onto very such any some every each me us them him
+    about into onto very such any some every each me us them him i
 """
 DANGLING = frozenset(_DANGLING_WORDS.split())
 _LEADING = _LEAD | DANGLING | {"on", "in", "then"}  # words a label does not start on
@@ -94,7 +94,15 @@ class Background:
         return (self.df.get(gram, 0) + 1) / (self.size + 1)
 
 
-def _tidy(text: str, limit: int = 8) -> str:
+def _shouted(text: str) -> bool:
+    """Written in capitals throughout ("CREDIT REPORT REMOVED"): the case says nothing of what it names."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
+
+
+def _tidy(text: str, limit: int = 8, proper: bool = False) -> str:
+    """A label cut from text: no masks, no leading filler or dangling end; a capital that only starts a sentence
+    is lowered ("Export fails" -> "export fails"), one that names something ("Wells Fargo", `proper`) is kept."""
     words = MASK_RE.sub(" ", text).strip().strip(".!?;:,-–—\"'()[] ").split()
     while len(words) > 2 and _bare(words[0]) in _LEADING:
         words = words[1:]
@@ -102,7 +110,9 @@ def _tidy(text: str, limit: int = 8) -> str:
     while len(words) > 2 and _bare(words[-1]) in DANGLING:  # cut mid-sentence: end on a word that names something
         words = words[:-1]
     label = " ".join(words).strip(",;:-–— ")
-    if label and label[0].isupper() and not (len(label) > 1 and label[1].isupper()):
+    if _shouted(label):
+        return label.lower()
+    if label and label[0].isupper() and not (len(label) > 1 and label[1].isupper()) and not proper:
         label = label[0].lower() + label[1:]
     return label
 
@@ -117,8 +127,11 @@ def is_fragment(name: str) -> bool:
     return bool(words) and _bare(words[-1]) in DANGLING
 
 
-def label(texts: Sequence[str], vectors: np.ndarray, background: Background) -> str:
-    """The label of a group of segments (their texts and unit vectors)."""
+def label(
+    texts: Sequence[str], vectors: np.ndarray, background: Background, avoid: frozenset[str] = frozenset()
+) -> str:
+    """The label of a group of segments (their texts and unit vectors); not one of `avoid` (lower case: the
+    labels of its parent theme and its siblings), so two subthemes of a theme never share a name."""
     if not len(texts):
         return "(no text)"
     by_text = sorted(range(len(texts)), key=lambda i: texts[i])  # content order: the same label in any project
@@ -138,39 +151,63 @@ def label(texts: Sequence[str], vectors: np.ndarray, background: Background) -> 
         counts.update(_phrases(_tokens(text)))
     sample = [texts[int(i)] for i in order]
     for floor in _SHARE_FLOORS[:2]:
-        if (best := _best_phrase(counts, len(order), floor, background)) is not None:
-            return _phrase_as_written(best, sample)
-    if central := _central_short(texts, vectors):  # no phrase names the whole: its most typical short segment
+        if best := _best_phrase(counts, len(order), floor, background, sample, avoid):
+            return best
+    if central := _central_short(texts, vectors, avoid):  # no phrase names the whole: its most typical short one
         return central
     for floor in _SHARE_FLOORS[2:]:  # long texts (complaint narratives) have no short segment: ask less of a phrase
-        if (best := _best_phrase(counts, len(order), floor, background)) is not None:
-            return _phrase_as_written(best, sample)
+        if best := _best_phrase(counts, len(order), floor, background, sample, avoid):
+            return best
     return _tidy(MASK_RE.sub("", texts[_ranked(vectors)[0]]))
 
 
 def _best_phrase(
-    counts: Counter[tuple[str, ...]], n: int, floor: float, background: Background
-) -> tuple[str, ...] | None:
-    best, best_score = None, 0.0
+    counts: Counter[tuple[str, ...]],
+    n: int,
+    floor: float,
+    background: Background,
+    sample: list[str],
+    avoid: frozenset[str],
+) -> str | None:
+    """The best-scoring phrase above the floor, as customers wrote it, that is not to be avoided."""
+    scored = []
     for gram, c in counts.items():
         share = c / n
         if c < _MIN_COUNT or share < floor or _BAD_RE.search(" ".join(gram)):
             continue
         lift = share / background.share(gram)
-        score = share * math.log1p(lift) * (1 + 0.15 * (len(gram) - 2))
-        if score > best_score or (score == best_score and best is not None and gram < best):
-            best, best_score = gram, score
-    return best
+        scored.append((-share * math.log1p(lift) * (1 + 0.15 * (len(gram) - 2)), gram))
+    for _, gram in sorted(scored):
+        written = _phrase_as_written(gram, sample)
+        if written.lower() not in avoid:
+            return written
+    return None
 
 
 def _phrase_as_written(gram: tuple[str, ...], texts: list[str]) -> str:
-    """The phrase with the spelling customers used (case, apostrophes), from its first occurrence."""
+    """The phrase with the spelling customers used (apostrophes, hyphens) from its first occurrence not written in
+    capitals throughout; a word keeps a capital only where most writers give it one in mid-sentence (a name,
+    "Wells Fargo"), not where a few write in title case ("Credit Card") or a sentence starts."""
     pattern = re.compile(r"\b" + r"\s+".join(re.escape(w) for w in gram) + r"\b", re.I)
+    plain = [t.replace("’", "'") for t in texts]
+    first = next((m.group(0) for t in plain for m in pattern.finditer(t) if not _shouted(m.group(0))), None)
+    if first is None:
+        return _tidy(" ".join(gram))
+    return _tidy(" ".join(_as_most_write(w, plain) for w in first.split()), proper=True)
+
+
+def _as_most_write(word: str, texts: list[str]) -> str:
+    """`word` capitalised if most of its mid-sentence uses in `texts` (not in shouted text) are, else lowered."""
+    if word[1:2].isupper():  # an acronym or a code ("SSO", "ID"): as written
+        return word
+    capitals = seen = 0
     for text in texts:
-        m = pattern.search(text.replace("’", "'"))
-        if m:
-            return _tidy(m.group(0))
-    return " ".join(gram)
+        for m in re.finditer(r"\b" + re.escape(word) + r"\b", text, re.I):
+            if m.group(0).isupper() and len(word) > 1 or not re.search(r"[A-Za-z,;:]\s*$", text[: m.start()]):
+                continue  # shouted, or starting a sentence: says nothing of the word
+            seen += 1
+            capitals += m.group(0)[0].isupper()
+    return word[0].upper() + word[1:] if seen and capitals >= 0.8 * seen else word[0].lower() + word[1:]
 
 
 def _ranked(vectors: np.ndarray) -> list[int]:
@@ -179,11 +216,12 @@ def _ranked(vectors: np.ndarray) -> list[int]:
     return [int(i) for i in np.argsort(-(vectors @ centre))[:50]]
 
 
-def _central_short(texts: Sequence[str], vectors: np.ndarray) -> str | None:
+def _central_short(texts: Sequence[str], vectors: np.ndarray, avoid: frozenset[str]) -> str | None:
     ranked = _ranked(vectors)
     for longest in (8, 12):
         for i in ranked:
             text = texts[i]
-            if 2 <= len(text.split()) <= longest and not _BAD_RE.search(text) and content_words(text):
-                return _tidy(text, longest)
+            fits = 2 <= len(text.split()) <= longest and not _BAD_RE.search(text) and content_words(text)
+            if fits and (tidy := _tidy(text, longest)).lower() not in avoid and not is_fragment(tidy):
+                return tidy
     return None

@@ -114,21 +114,37 @@ class _Groups:
     side: np.ndarray
 
 
-def _names(fs: FeedbackSet, groups: _Groups, background: labels.Background) -> dict[int, dict[str, Any]]:
-    """Keywords of each group, and a label per side that has enough segments."""
+def _names(
+    fs: FeedbackSet,
+    groups: _Groups,
+    background: labels.Background,
+    parents: dict[int, dict[str, Any]] | None = None,
+    parent_of: dict[int, int] | None = None,
+) -> dict[int, dict[str, Any]]:
+    """Keywords of each group, and a label per side that has enough segments, largest group first, each unlike
+    the labels already given beside it: topics unlike each other; subtopics (`parent_of` their topic, whose names
+    are `parents`) unlike their topic and their siblings."""
     nums = sorted(groups.members)
     texts_of = [[fs.segment_text(int(i)) for i in groups.members[g]] for g in nums]
-    words = kw.keywords(texts_of)
+    words = dict(zip(nums, kw.keywords(texts_of), strict=True))
+    taken: dict[tuple[int, str], set[str]] = {}
     out: dict[int, dict[str, Any]] = {}
-    for g, group_words in zip(nums, words, strict=True):
+    for g in sorted(nums, key=lambda g: (-len(groups.members[g]), g)):
         idx = groups.members[g]
+        parent = parent_of.get(g, -1) if parent_of else -1
         names: dict[str, str] = {}
         for s, side in enumerate(SIDES):
             own = idx[groups.side[idx] == s]
-            if len(own) >= MIN_LABEL_SEGMENTS:
-                names[side] = labels.label([fs.segment_text(int(i)) for i in own], fs.vectors[own], background)
-        out[g] = {"keywords": group_words, "labels": names}
-    return out
+            if len(own) < MIN_LABEL_SEGMENTS:
+                continue
+            used = taken.setdefault((parent, side), set())
+            if parents and parent in parents and side in parents[parent]["labels"]:
+                used.add(parents[parent]["labels"][side].lower())
+            own_texts = [fs.segment_text(int(i)) for i in own]
+            names[side] = labels.label(own_texts, fs.vectors[own], background, frozenset(used))
+            used.add(names[side].lower())
+        out[g] = {"keywords": words[g], "labels": names}
+    return {g: out[g] for g in nums}
 
 
 def _topic_ids(
@@ -175,14 +191,16 @@ def discover(fs: FeedbackSet, previous: ThemeModel | None, params: ClusterParams
     background = labels.Background([fs.segment_text(int(i)) for i in informative])
     topic_groups = _Groups({int(t): np.flatnonzero(seg_topic == t) for t in set(seg_topic.tolist()) - {-1}}, side)
     sub_groups = _Groups({int(s): np.flatnonzero(seg_sub == s) for s in set(seg_sub.tolist()) - {-1}}, side)
-    topic_names, sub_names = _names(fs, topic_groups, background), _names(fs, sub_groups, background)
+    topic_names = _names(fs, topic_groups, background)
+    parent_of = {s: int(Counter(seg_topic[seg_sub == s].tolist()).most_common(1)[0][0]) for s in sub_groups.members}
+    sub_names = _names(fs, sub_groups, background, topic_names, parent_of)
     old = previous.assign(fs.vectors, params.min_similarity)[0] if previous is not None else None
     ids = _topic_ids(fs, seg_topic, topic_names, old)
     topics = {ids[t]: topic_names[t] | {"stability": result.stability.get(t, 0.0)} for t in sorted(topic_names)}
     sub_ids: dict[int, str] = {}
     subtopics: dict[str, dict[str, Any]] = {}
     for s in sorted(sub_names):
-        t = int(Counter(seg_topic[seg_sub == s].tolist()).most_common(1)[0][0])
+        t = parent_of[s]
         words = sub_names[s]["keywords"]
         base = f"{ids[t]}/{_slug(words[0] if words else 'sub')}"
         sid, n = base, 2
