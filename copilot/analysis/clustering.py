@@ -17,7 +17,7 @@ Everything is deterministic for the same input: seeds are fixed and numeric thre
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
@@ -46,6 +46,7 @@ class ClusterParams:
     resamples: int = 2  # reruns on resampled data, for each topic's stability
     resample_share: float = 0.9
     seed: int = 0
+    resolutions: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)  # Louvain resolutions the level is chosen among
 
 
 @dataclass
@@ -175,7 +176,6 @@ def weighted_silhouette(centers: np.ndarray, sizes: np.ndarray, groups: np.ndarr
     return float((s * sizes).sum() / max(sizes.sum(), 1e-9))
 
 
-RESOLUTIONS = (0.5, 1.0, 1.5, 2.0, 3.0, 5.0)
 
 
 def _graph(centers: np.ndarray, p: ClusterParams) -> nx.Graph:
@@ -211,7 +211,7 @@ def communities(centers: np.ndarray, sizes: np.ndarray, p: ClusterParams) -> tup
     scored: list[tuple[float, float, np.ndarray]] = []
     fewer: list[tuple[float, float, np.ndarray]] = []
     least = p.min_topics if len(centers) >= p.min_topics * p.micro_per_topic else 1
-    for resolution in RESOLUTIONS:
+    for resolution in p.resolutions:
         groups = _louvain(graph, len(centers), resolution, p)
         n = int(groups.max()) + 1
         if n <= p.max_topics:
@@ -219,7 +219,8 @@ def communities(centers: np.ndarray, sizes: np.ndarray, p: ClusterParams) -> tup
             (scored if n >= least else fewer).append(score)
     scored = scored or fewer
     if not scored:  # even the coarsest resolution gives too many: merge the smallest, most similar first
-        return _at_most(_louvain(graph, len(centers), RESOLUTIONS[0], p), centers, sizes, p.max_topics), RESOLUTIONS[0]
+        coarsest = p.resolutions[0]
+        return _at_most(_louvain(graph, len(centers), coarsest, p), centers, sizes, p.max_topics), coarsest
     best = max(scored, key=lambda x: (x[0], x[1]))
     return best[2], -best[1]
 
@@ -335,7 +336,10 @@ def cluster(x: np.ndarray, params: ClusterParams | None = None) -> Clustering:
     with bounded():  # the stated number (copilot/threads.py): 2 threads spun against a busy neighbour
         result = _partition(x, p)
         if p.resamples and len(x) >= 50:
-            result.stability, summary = _stability(x, result.text_topics(), p)
+            # Reruns at the level this run chose: stability is of the themes shown, not of the choice of level.
+            level = result.levels.get("louvain_resolution")
+            rerun = replace(p, resolutions=(float(level),)) if level is not None else p
+            result.stability, summary = _stability(x, result.text_topics(), rerun)
             result.levels |= summary
     return result
 

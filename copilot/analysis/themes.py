@@ -44,13 +44,19 @@ MIN_THEME_SHARE = 0.002  # a topic's side smaller than this share of the records
 
 
 def discover_themes(
-    store: Store, project: str, params: ClusterParams | None = None, namer: Model | None = None
+    store: Store,
+    project: str,
+    params: ClusterParams | None = None,
+    namer: Model | None = None,
+    *,
+    keep_ids: bool = True,
 ) -> ThemeModel:
-    """Cluster all current feedback and save the theme model (ids of topics that stay are kept). With a model
-    (`namer`), each theme is also named by it, and a name that fails its check keeps the extractive label."""
+    """Cluster all current feedback and save the theme model (ids of topics that stay are kept, unless not
+    `keep_ids`: then ids are what this feedback alone gives). With a model (`namer`), each theme is also named by
+    it, and a name that fails its check keeps the extractive label."""
     params = params or ClusterParams()
     fs = load_feedback(store, project)
-    previous = ThemeModel.from_store(store, project)
+    previous = ThemeModel.from_store(store, project) if keep_ids else None
     # Ids are carried over by assigning the text to the old centres: only possible in the same embedding space.
     model = discover(fs, previous if is_current(previous, store) else None, params)
     if namer is not None:

@@ -66,11 +66,12 @@ def _analysis_code() -> str:
 
 
 def fresh_themes(store: Store, project: str) -> None:
-    """Discover the project's themes unless they were discovered by this very code (and embedding)."""
+    """Discover the project's themes unless they were discovered by this very code (and embedding); ids as this
+    code gives them from scratch, not carried over from themes other code found."""
     saved = ThemeModel.from_store(store, project)
     if saved is not None and is_current(saved, store) and saved.discovered.get("code") == _analysis_code():
         return
-    model = discover_themes(store, project)
+    model = discover_themes(store, project, keep_ids=False)
     model.discovered["code"] = _analysis_code()
     model.save(store, project)
 
