@@ -297,3 +297,24 @@ def test_a_label_writes_names_as_most_customers_do_and_never_repeats_a_sibling()
     fees += ["they put a late fee on my credit card", "credit card charged again", "my credit card was declined"]
     assert name(fees * 2) == "credit card"
     assert name(fees * 2, frozenset({"credit card"})) == "late fee"
+
+
+def test_quotes_are_sentences_a_pm_can_read_not_masks_and_reference_numbers() -> None:
+    import numpy as np
+
+    from copilot.analysis.quotes import representative
+
+    masked = [
+        "My dispute date with XXXX is XX/XX/XXXX and my confirmation # is XXXX.",
+        "On XX/XX/XXXX I paid {$300.00} to XXXX XXXX for account XXXX.",
+        "Thanks for using XXXX XXXX.",
+    ]
+    plain = [
+        "They reported a late payment on my credit report that I never made.",
+        "The bank closed my account without telling me why.",
+    ]
+    texts = masked + plain
+    centre = np.array([1.0, 0.0])
+    vectors = np.array([[1.0, 0.0]] * 3 + [[0.8, 0.6]] * 2)  # the masked ones are the most central
+    quotes = representative(vectors, centre, texts, [f"r{i}" for i in range(5)], k=3)
+    assert {q.text for q in quotes} == set(plain)

@@ -1,10 +1,25 @@
-"""Representative verbatim quotes: central to the theme, unlike each other, one per record."""
+"""Representative verbatim quotes: central to the theme, unlike each other, one per record, and legible."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from copilot.analysis.labels import MASK_RE
+from copilot.analysis.lowinfo import content_words
 from copilot.analysis.schema import Polarity, Quote
+
+# What an export left in place of redacted words, amounts, dates and reference numbers ("XX/XX/XXXX",
+# "{$300.00}", "# XXXX"): a quote made mostly of them tells a PM nothing.
+_PLACEHOLDER = re.compile(r"^\W*(?:[Xx]{2,}(?:[/-][Xx]{2,})*|\{?\$?[\d.,/:-]+\}?|#)?\W*$")
+
+
+def legible(text: str) -> bool:
+    """At least three content words, and at most a fifth of the words masked, amounts or reference numbers."""
+    tokens = text.split()
+    held = sum(bool(_PLACEHOLDER.match(t)) for t in tokens)
+    return bool(tokens) and held <= 0.2 * len(tokens) and len(content_words(MASK_RE.sub(" ", text))) >= 3
 
 
 def representative(
@@ -16,13 +31,14 @@ def representative(
     diversity: float = 0.35,
     polarity: list[Polarity] | None = None,
 ) -> list[Quote]:
-    """Pick up to k segments by maximal marginal relevance against the theme centre, preferring readable
-    lengths (4 to 40 words). Each quote is a segment, i.e. a verbatim substring of its record."""
+    """Pick up to k segments by maximal marginal relevance against the theme centre, preferring legible ones of
+    readable length (4 to 40 words). Each quote is a segment, i.e. a verbatim substring of its record."""
     if len(texts) == 0:
         return []
     lengths = np.array([len(t.split()) for t in texts])
     readable = (lengths >= 4) & (lengths <= 40)
-    pool = np.flatnonzero(readable) if readable.any() else np.arange(len(texts))
+    clear = readable & np.array([legible(t) for t in texts])
+    pool = np.flatnonzero(clear if clear.any() else readable if readable.any() else np.ones(len(texts), bool))
     relevance = vectors[pool] @ centre
     top = pool[np.argsort(-relevance)[:200]]
     chosen: list[int] = []

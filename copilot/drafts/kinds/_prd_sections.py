@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from copilot.analysis.polarity import classify
+from copilot.analysis.quotes import legible
 from copilot.analysis.schema import Quote, SubthemePublic, ThemePublic, ThemeStats
 from copilot.drafts.asks import ask_in
 from copilot.drafts.evidence import (
@@ -40,10 +41,10 @@ def cite(quotes: list[Quote], sides: tuple[str, ...] = PAIN, limit: int = 1) -> 
 
 
 def opening_quotes(theme: ThemePublic, limit: int = 3) -> list[Citation]:
-    """The complaint and request quotes a PRD opens with: the theme's own, those that say most of its label's
-    words first (a large theme's most central quote can be a bare reference number), each wording once."""
+    """The complaint and request quotes a PRD opens with: the theme's own, legible ones that say most of its
+    label's words first (a large theme's most central quote can be a bare reference number), each wording once."""
     wanted = content_words(theme.label)
-    pool = sorted(cite_pool(theme), key=lambda q: -len(wanted & content_words(q.text)))
+    pool = sorted(cite_pool(theme), key=lambda q: (not legible(q.text), -len(wanted & content_words(q.text))))
     return ShownQuotes().fresh(cite(pool, limit=len(pool)), limit)
 
 
