@@ -79,11 +79,10 @@ def micro_clusters(x: np.ndarray, p: ClusterParams) -> tuple[np.ndarray, np.ndar
     k = min(k, len(x))
     if len(x) > _SAMPLE:
         # A few hundred centres are well placed by a large sample; every text is then assigned to its nearest.
+        # k-means++ over the whole sample cost 38 of 80 s at 100,000 records: it is seeded on a small one, as below.
         rng = np.random.default_rng(p.seed)
         sample = x[rng.choice(len(x), _SAMPLE, replace=False)]
-        km: KMeans | MiniBatchKMeans = MiniBatchKMeans(
-            n_clusters=k, random_state=p.seed, batch_size=8192, n_init=3, max_iter=100
-        ).fit(sample)
+        km: KMeans | MiniBatchKMeans = _best_minibatch(sample, k, p.seed, 3)
         labels = km.predict(x)
     else:
         km = _best_of(x, k, p.seed, 3 if len(x) <= 20_000 else 1)
@@ -104,6 +103,21 @@ def _best_of(x: np.ndarray, k: int, seed: int, runs: int) -> KMeans:
         pool = x if len(x) <= _SEED_SAMPLE else x[rng.choice(len(x), _SEED_SAMPLE, replace=False)]
         start, _ = kmeans_plusplus(pool, k, random_state=seed + r)
         km = KMeans(n_clusters=k, init=start, n_init=1, random_state=seed + r).fit(x)
+        if best is None or km.inertia_ < best.inertia_:
+            best = km
+    assert best is not None
+    return best
+
+
+def _best_minibatch(x: np.ndarray, k: int, seed: int, runs: int) -> MiniBatchKMeans:
+    """Mini-batch k-means from k-means++ seeds drawn on a small sample, the run with the least inertia kept."""
+    best: MiniBatchKMeans | None = None
+    rng = np.random.default_rng(seed)
+    for r in range(runs):
+        start, _ = kmeans_plusplus(x[rng.choice(len(x), _SEED_SAMPLE, replace=False)], k, random_state=seed + r)
+        km = MiniBatchKMeans(
+            n_clusters=k, init=start, n_init=1, random_state=seed + r, batch_size=8192, max_iter=100
+        ).fit(x)
         if best is None or km.inertia_ < best.inertia_:
             best = km
     assert best is not None
@@ -174,8 +188,6 @@ def weighted_silhouette(centers: np.ndarray, sizes: np.ndarray, groups: np.ndarr
     b = mean_to.min(axis=1)
     s = np.where(totals[own] > self_weight, (b - a) / np.maximum(np.maximum(a, b), 1e-9), 0.0)
     return float((s * sizes).sum() / max(sizes.sum(), 1e-9))
-
-
 
 
 def _graph(centers: np.ndarray, p: ClusterParams) -> nx.Graph:

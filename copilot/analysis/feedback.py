@@ -120,10 +120,19 @@ def _compute(texts: list[str], metas: list[dict[str, Any]], embed: Any) -> dict[
         "seg_record": owner,
         "seg_span": np.array(spans, dtype=np.int64).reshape(-1, 2),
         "vectors": vectors.astype(np.float32),
-        "sentiment": np.array([polarity.tone(t) for t in texts], dtype=np.float32),
+        "sentiment": _record_tones(texts, seg_texts, owner, tones),
         "seg_polarity": np.array(codes, dtype=np.int8),
         "seg_low": np.array([lowinfo.is_low_information(t) for t in seg_texts], dtype=bool),
     }
+
+
+def _record_tones(texts: list[str], seg_texts: list[str], owner: np.ndarray, tones: list[float]) -> np.ndarray:
+    """Each record's tone; a record that is one segment has that segment's, already scored."""
+    own: dict[int, float] = {}
+    for r, t, s in zip(owner.tolist(), seg_texts, tones, strict=True):
+        if t == texts[r]:
+            own[r] = s
+    return np.array([own[r] if r in own else polarity.tone(text) for r, text in enumerate(texts)], dtype=np.float32)
 
 
 def _as_spoken(text: str) -> str:

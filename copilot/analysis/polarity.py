@@ -168,14 +168,10 @@ _HEARSAY = re.compile(
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()]|\b(?:and|but|because|so|which|who|when)\b", re.I)
 
 
-def _praises(text: str) -> bool:
+def _praises(text: str, claims: list[tuple[int, bool]] | None = None) -> bool:
     """A praise construction that the writer asserts: not denied in its clause, not someone else's claim."""
-    return any(not denied and not _HEARSAY.search(text[:start]) for start, denied in _praise_claims(text))
-
-
-def _denies_praise(text: str) -> bool:
-    """Praise denied in its own clause ("none of the responses were helpful") is a complaint."""
-    return any(denied for _, denied in _praise_claims(text))
+    claims = _praise_claims(text) if claims is None else claims
+    return any(not denied and not _HEARSAY.search(text[:start]) for start, denied in claims)
 
 
 def _praise_claims(text: str) -> list[tuple[int, bool]]:
@@ -233,13 +229,15 @@ def _by_words(text: str, prior: int, s: float) -> Polarity:
     if _CLOSER.match(text):
         return "neutral"
     words = _CASE_NOUN.sub(" ", text) if _COURTESY.match(text) else text
-    problem = (bool(_PROBLEM.search(words)) and not _NO_PROBLEM.search(text)) or _denies_praise(text)
+    claims = _praise_claims(text)
+    denied = any(d for _, d in claims)  # praise denied in its own clause ("none of them were helpful") is a complaint
+    problem = (bool(_PROBLEM.search(words)) and not _NO_PROBLEM.search(text)) or denied
     ask = bool(_REQUEST.search(text))
     if _LEGAL.search(text) and s > -0.4:
         return "neutral"
     if _FACT_QUESTION.match(text) and (not problem or s > -0.3):
         return "neutral"
-    praised = _praises(text) and not _FALSE_PRAISE.search(text)
+    praised = _praises(text, claims) and not _FALSE_PRAISE.search(text)
     clean = not (problem or ask) or s >= 0.6  # a clearly warm sentence may still mention the problem it fixed
     # A praise construction with no problem and no ask stands even when the lexicon misreads a word ("drag").
     warm = s >= 0.3 or (not (problem or ask) and s > -0.5)

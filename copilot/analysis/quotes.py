@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -37,10 +38,12 @@ def representative(
         return []
     lengths = np.array([len(t.split()) for t in texts])
     readable = (lengths >= 4) & (lengths <= 40)
-    clear = readable & np.array([legible(t) for t in texts])
-    pool = np.flatnonzero(clear if clear.any() else readable if readable.any() else np.ones(len(texts), bool))
-    relevance = vectors[pool] @ centre
-    top = pool[np.argsort(-relevance)[:200]]
+    pool = np.flatnonzero(readable) if readable.any() else np.arange(len(texts))
+    ranked = pool[np.argsort(-(vectors[pool] @ centre), kind="stable")]
+    # The 200 most central legible ones (checked in that order: a large theme has 100,000 segments), else the
+    # most central of all.
+    clear = [int(i) for i in itertools.islice((i for i in ranked if legible(texts[i])), 200)]
+    top = np.array(clear) if clear else ranked[:200]
     chosen: list[int] = []
     used_records: set[str] = set()
     used_texts: set[str] = set()

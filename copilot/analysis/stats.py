@@ -7,6 +7,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from scipy.stats import false_discovery_control, norm
@@ -58,6 +59,7 @@ _NOT_INTENT_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=200_000)  # a record is scored once per theme and subtheme it is in
 def churn_intent(text: str) -> bool:
     """Whether the customer says they intend to leave, cancel or switch."""
     return bool(_CHURN_RE.search(text)) and not _NOT_INTENT_RE.search(text)
@@ -155,9 +157,16 @@ def sparse_floor(month_sizes: Sequence[int]) -> int:
     return max(10, ordered[len(ordered) // 2] // 5)
 
 
-def trend(member_dates: Sequence[str | None], population_dates: Sequence[str | None]) -> Trend:
-    """Monthly share of records mentioning the theme, and whether it grows, fades or holds."""
-    pop = Counter(d[:7] for d in population_dates if d)
+def month_counts(dates: Sequence[str | None]) -> Counter[str]:
+    """Records per month (YYYY-MM)."""
+    return Counter(d[:7] for d in dates if d)
+
+
+def trend(member_dates: Sequence[str | None], population_dates: Sequence[str | None] | Counter[str]) -> Trend:
+    """Monthly share of records mentioning the theme, and whether it grows, fades or holds. The population may
+    come as its `month_counts`, counted once for every theme (at 100,000 records, recounting it per theme was a
+    third of reading the themes)."""
+    pop = population_dates if isinstance(population_dates, Counter) else month_counts(population_dates)
     mem = Counter(d[:7] for d in member_dates if d)
     months = sorted(pop)
     floor = sparse_floor([pop[m] for m in months])

@@ -8,7 +8,7 @@ no model yet, so a read can never change what another reader sees. A theme is on
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -137,7 +137,7 @@ def assign_segments(
 class _Context:
     fs: FeedbackSet
     population: stats.Population
-    pop_dates: list[str | None]
+    pop_dates: Counter[str]  # records per month
     scores: dict[str, int]  # NPS by respondent, over the analysed records
     complaint_records: np.ndarray  # records holding a complaint segment
     quotes_per_theme: int
@@ -322,7 +322,12 @@ def analyze(
     complaint[fs.seg_record[fs.seg_polarity == POLARITIES.index("complaint")]] = True
     scores = nps.scores(pop_metas, pop_ids)
     c = _Context(
-        fs, stats.Population(pop_metas), [m.get("date") for m in pop_metas], scores, complaint, quotes_per_theme
+        fs,
+        stats.Population(pop_metas),
+        stats.month_counts([m.get("date") for m in pop_metas]),
+        scores,
+        complaint,
+        quotes_per_theme,
     )
     by_topic, by_sub = _group(a, fs)
     themes = _themes(c, model, a, by_topic, by_sub)
