@@ -318,3 +318,12 @@ def test_quotes_are_sentences_a_pm_can_read_not_masks_and_reference_numbers() ->
     vectors = np.array([[1.0, 0.0]] * 3 + [[0.8, 0.6]] * 2)  # the masked ones are the most central
     quotes = representative(vectors, centre, texts, [f"r{i}" for i in range(5)], k=3)
     assert {q.text for q in quotes} == set(plain)
+
+
+def test_a_theme_named_after_a_company_keeps_its_capitals_inside_a_sentence() -> None:
+    # the CFPB summary read "the pain points reaching the most customers are ...; american Express (592 ...)"
+    from copilot.analysis.labels import in_sentence
+
+    assert in_sentence("American Express") == "American Express"
+    assert in_sentence("SSO setup is hard") == "SSO setup is hard"
+    assert in_sentence("Slow exports") == "slow exports"

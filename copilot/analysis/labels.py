@@ -117,6 +117,15 @@ def _tidy(text: str, limit: int = 8, proper: bool = False) -> str:
     return label
 
 
+def in_sentence(name: str) -> str:
+    """A theme's name as written inside a sentence: its first capital lowered ("Slow exports" -> "slow exports"),
+    unless it starts a name ("American Express", "Wells Fargo") or an acronym ("SSO setup")."""
+    words = name.split()
+    if not words or words[0][1:2].isupper() or (len(words) > 1 and words[0][:1].isupper() and words[1][:1].isupper()):
+        return name
+    return name[:1].lower() + name[1:]
+
+
 def _bare(word: str) -> str:
     return word.lower().strip(",.;:!?\"'()[]–—-")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from copilot.analysis.labels import in_sentence
 from copilot.analysis.schema import ThemePublic, ThemeStats
 from copilot.drafts.narrate import Request
 from copilot.drafts.schema import ExecutiveSummary, ThemeNarrative
@@ -125,9 +126,9 @@ def executive_request(items: list[Told], audience: Audience, key: str | None = N
     """The reduce step: one summary over themes already verified one by one, checked against all their figures."""
     top = items[:3]
     listing = "; ".join(
-        f"{t.title[:1].lower() + t.title[1:]} ({t.stats.reach} {audience.people}, {_pct(t.stats.share)})" for t in top
+        f"{in_sentence(t.title)} ({t.stats.reach} {audience.people}, {_pct(t.stats.share)})" for t in top
     )
-    growing = [t.title[:1].lower() + t.title[1:] for t in items if t.stats.trend == "growing"][:3]
+    growing = [in_sentence(t.title) for t in items if t.stats.trend == "growing"][:3]
     text = f"The {audience.topics} reaching the most {audience.people} are {listing}."
     if growing:
         text += f" Growing over the period: {', '.join(growing)}."

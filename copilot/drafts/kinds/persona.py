@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from copilot.analysis.feedback import load_feedback
+from copilot.analysis.labels import in_sentence
 from copilot.analysis.polarity import classify
 from copilot.analysis.schema import ThemePublic
 from copilot.analysis.themes import analyze
@@ -123,7 +124,7 @@ def _name(g: grouping.Group, traits: list[PersonaChallenge], profile: list[Share
         name = next(f"{first} ({i})" for i in range(2, 100) if f"{first} ({i})".lower() not in taken)
     taken.update({first.lower(), name.lower()})
     name = name[:1].upper() + name[1:]
-    return f"{g.value}: {name[:1].lower() + name[1:]}" if g.value else name
+    return f"{g.value}: {in_sentence(name)}" if g.value else name
 
 
 def _an_ask(sentence: str) -> bool:
