@@ -67,7 +67,7 @@ def test_the_eval_passes_on_the_sample_corpus_and_writes_both_reports(evals: Set
 
 def test_a_broken_quote_fails_the_eval(evals: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     def damage(draft: PainPointSummary) -> None:
-        draft.pain_points[0].citations[0].quote += " and I love it"
+        draft.pain_points[0].citations[0].quote += " as I said before"  # not in the record, and praises nothing
 
     _break(monkeypatch, damage)
     failures = _failures(evals)
@@ -78,7 +78,8 @@ def test_a_broken_quote_fails_the_eval(evals: Settings, monkeypatch: pytest.Monk
 
 def test_an_invented_number_fails_the_eval(evals: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     def damage(draft: PainPointSummary) -> None:
-        draft.pain_points[1].description += " Roughly 97.3% of them plan to leave."
+        # a count no statistic of any set holds (a share such as 97.3% can be one of a real set's own)
+        draft.pain_points[1].description += " Roughly 13,579 of them plan to leave."
 
     _break(monkeypatch, damage)
     assert [f.split(" = ")[0] for f in _failures(evals)] == _everywhere("pain-points.number_fidelity [extractive]")
