@@ -138,9 +138,7 @@ def _record_tones(texts: list[str], seg_texts: list[str], owner: np.ndarray, ton
 def _as_spoken(text: str) -> str:
     """A segment written in capitals throughout, lowered for the embedding: shouting is a tone, not a topic (the
     embeddings are case-sensitive, and all-capital complaints otherwise form a theme of their own)."""
-    letters = [c for c in text if c.isalpha()]
-    shouted = len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
-    return text.lower() if shouted else text
+    return text.lower() if segments.shouted(text) else text
 
 
 def _with_context(vectors: np.ndarray, owner: np.ndarray, n_records: int) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from copilot.analysis.lowinfo import content_words
+from copilot.analysis.segments import shouted
 
 RULE = (
     "the phrase of two to six words that the most segments of the theme share and that is rarer elsewhere; else "
@@ -94,12 +95,6 @@ class Background:
         return (self.df.get(gram, 0) + 1) / (self.size + 1)
 
 
-def _shouted(text: str) -> bool:
-    """Written in capitals throughout ("CREDIT REPORT REMOVED"): the case says nothing of what it names."""
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
-
-
 def _tidy(text: str, limit: int = 8, proper: bool = False) -> str:
     """A label cut from text: no masks, no leading filler or dangling end; a capital that only starts a sentence
     is lowered ("Export fails" -> "export fails"), one that names something ("Wells Fargo", `proper`) is kept."""
@@ -110,7 +105,7 @@ def _tidy(text: str, limit: int = 8, proper: bool = False) -> str:
     while len(words) > 2 and _bare(words[-1]) in DANGLING:  # cut mid-sentence: end on a word that names something
         words = words[:-1]
     label = " ".join(words).strip(",;:-–— ")
-    if _shouted(label):
+    if shouted(label):
         return label.lower()
     if label and label[0].isupper() and not (len(label) > 1 and label[1].isupper()) and not proper:
         label = label[0].lower() + label[1:]
@@ -199,7 +194,7 @@ def _phrase_as_written(gram: tuple[str, ...], texts: list[str]) -> str:
     "Wells Fargo"), not where a few write in title case ("Credit Card") or a sentence starts."""
     pattern = re.compile(r"\b" + r"\s+".join(re.escape(w) for w in gram) + r"\b", re.I)
     plain = [t.replace("’", "'") for t in texts]
-    first = next((m.group(0) for t in plain for m in pattern.finditer(t) if not _shouted(m.group(0))), None)
+    first = next((m.group(0) for t in plain for m in pattern.finditer(t) if not shouted(m.group(0))), None)
     if first is None:
         return _tidy(" ".join(gram))
     return _tidy(" ".join(_as_most_write(w, plain) for w in first.split()), proper=True)

@@ -168,9 +168,9 @@ _HEARSAY = re.compile(
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()]|\b(?:and|but|because|so|which|who|when)\b", re.I)
 
 
-def _praises(text: str, claims: list[tuple[int, bool]] | None = None) -> bool:
-    """A praise construction that the writer asserts: not denied in its clause, not someone else's claim."""
-    claims = _praise_claims(text) if claims is None else claims
+def _praises(text: str, claims: list[tuple[int, bool]]) -> bool:
+    """A praise construction (of `claims`, from _praise_claims) that the writer asserts: not denied in its clause,
+    not someone else's claim."""
     return any(not denied and not _HEARSAY.search(text[:start]) for start, denied in claims)
 
 

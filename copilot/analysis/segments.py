@@ -61,3 +61,10 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     while b > a and text[b - 1].isspace():
         b -= 1
     return a, b
+
+
+def shouted(text: str) -> bool:
+    """Written in capitals throughout ("CREDIT REPORT REMOVED"): the case is a tone, and says nothing of the topic
+    or of what the words name."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
