@@ -233,11 +233,27 @@ def _produce(q: Any, job: ReadJob, threads: int) -> None:
     configure(threads)
     try:
         with bounded(threads):
-            for event in read_events(job):
-                q.put(event)
+            _forward(read_events(job), q)
         q.put(("end", None))
     except BaseException:  # the parent re-raises it with the traceback
         q.put(("fatal", traceback.format_exc()))
+
+
+def _forward(events: Iterable[Event], q: Any) -> None:
+    """Put the reader's events on `q`, which holds a few. A progress message is sent only when the queue is empty:
+    otherwise the store is still writing, and messages that wait for room would hold the reader back from the next
+    batch. The last one held back is sent at the end, so the final count always arrives."""
+    late: Event | None = None
+    for event in events:
+        if event[0] != "progress":
+            q.put(event)
+        elif q.empty():
+            q.put(event)
+            late = None
+        else:
+            late = event
+    if late is not None:
+        q.put(late)
 
 
 def _events_from_process(job: ReadJob) -> Iterator[Event]:
