@@ -21,6 +21,7 @@ N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 
 def main() -> None:
     os.environ["COPILOT_DATA_DIR"] = str(WORK / "ours")
+    from copilot.analysis import feedback
     from copilot.analysis.feedback import load_feedback
     from copilot.analysis.segments import split
     from copilot.analysis.themes import ThemeModel, analyze, discover_themes
@@ -47,6 +48,10 @@ def main() -> None:
     cold_s = time.perf_counter() - t
     t = time.perf_counter()
     analyze(store, "bench")
+    again_s = time.perf_counter() - t
+    feedback._last = None  # as a new command would: the analysis is read from the cache on disk
+    t = time.perf_counter()
+    analyze(store, "bench")
     warm_s = time.perf_counter() - t
 
     model = ThemeModel.from_store(store, "bench")
@@ -63,7 +68,8 @@ def main() -> None:
     print(f"themes over {report.records:,} feedback records ({len(fs.seg_record):,} segments), 2 cores, this run")
     print(f"  read + embed once (baseline)        {base_s:6.1f}s")
     print(f"  discover + statistics, cold cache   {cold_s:6.1f}s  ({cold_s / base_s:.1f}x baseline; goal < 60s)")
-    print(f"  statistics again, warm cache        {warm_s:6.1f}s")
+    print(f"  statistics again, same process      {again_s:6.1f}s")
+    print(f"  statistics again, new command       {warm_s:6.1f}s  (analysis read from the cache on disk)")
     print(f"  themes found: {len(report.themes)}, unclustered {report.unclustered.share:.1%}")
     print(
         f"  assign 1,000 new records            {assign_s:6.2f}s  ({assign_s / embed_s:.1f}x embedding them; goal < 1s)"

@@ -269,3 +269,31 @@ def test_a_complaint_written_in_capitals_is_analysed_as_its_words(tmp_path: Path
     fs = load_feedback(open_store(), "t")
     by_text = {fs.segment_text(i): fs.vectors[i] for i in range(len(fs.seg_record))}
     assert float(np.dot(by_text[said], by_text[said.upper()])) > 0.95
+
+
+def test_discovery_and_statistics_read_the_project_once_and_see_every_later_ingest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`copilot themes` discovers and then computes statistics: both need every record, and reading 100,000 from
+    the store took 11 s, twice. The second read is the first's, until an ingest changes the project."""
+    from copilot.store.chroma import Store
+
+    reads = []
+    real = Store.records
+
+    def counted(self: Store, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        reads.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "records", counted)
+    data, _ = _rows(4, 10)
+    cli("ingest", str(write(tmp_path / "feedback.csv", data)), "--project", "t", "--id-col", "id")
+    before = _themes("t")
+    assert len(reads) == 1
+    assert before["records"] == 35
+
+    more = "id,feedback\nNEW1,The CSV export times out every single morning\n"
+    cli("ingest", str(write(tmp_path / "more.csv", more)), "--project", "t", "--id-col", "id")
+    after = _themes("t")
+    assert len(reads) == 2
+    assert after["records"] == 36

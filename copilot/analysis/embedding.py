@@ -61,7 +61,7 @@ def _model(name: str) -> Any:
     return MiniLMEmbedder() if name == "minilm" else WordLlamaEmbedder()
 
 
-def analysis_embedder(settings: Settings, n_texts: int = 0) -> AnalysisEmbedder:
+def analysis_embedder(settings: Settings) -> AnalysisEmbedder:
     """The embedder of this project's analysis, from COPILOT_ANALYSIS_EMBEDDING."""
     choice = settings.analysis_embedding
     model = _model(choice)

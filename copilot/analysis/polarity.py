@@ -26,8 +26,8 @@ RULES = (
     "positive-leaning segment to praise"
 )
 
-_REQUEST = re.compile(
-    r"\b(?:please|pls|plz|kindly|i(?:'d| would) (?:like|love|appreciate)|i want(?:ed)? (?:to|a|an|my|the|you)|"
+_REQUEST = re.compile(  # (?=\w): tried at the start of words only, not also at their ends (twice as fast)
+    r"(?=\w)\b(?:please|pls|plz|kindly|i(?:'d| would) (?:like|love|appreciate)|i want(?:ed)? (?:to|a|an|my|the|you)|"
     r"i need(?:ed)? (?:to|a|an|my|the|you|help|some)|we need|needs? (?:a|an|to be able|more|better|some)|"
     r"can you|could you|would you|will you|can (?:someone|somebody|anyone)|"
     r"how (?:do|can|should|would|could) (?:i|we|you)|how to|what (?:do|should|can) i do|"
@@ -50,8 +50,8 @@ _REQUEST = re.compile(
     re.I,
 )
 _PROBLEM = re.compile(
-    r"\b(?:not (?:working|work|received|receive|arrived|been|showing|able|allowed|happy|good|helpful|fixed|resolved|"
-    r"satisfied|eligible|fair)|can not|unfair\w*|irresponsibl\w*|lied|lying|excuses|"
+    r"(?=\w)\b(?:not (?:working|work|received|receive|arrived|been|showing|able|allowed|happy|good|helpful|fixed|"
+    r"resolved|satisfied|eligible|fair)|can not|unfair\w*|irresponsibl\w*|lied|lying|excuses|"
     r"(?:should|shall)(?: not|n'?t) (?:be|have)|"
     r"(?:does|did|is|was|has|have|had|wo|would|ca|could|are|were)n'?t (?:work|working|arrive|arrived|receive|"
     r"received|get|got|let|load|open|show|come|been|help|respond|answer|accept|go through|allow)|"
@@ -106,6 +106,8 @@ _WHO = (
 _PRAISE = re.compile(
     r"(?:\b(?:i|we|kids|everyone|everybody)|^)(?: really| just| absolutely| truly| do| still| also|) ?"
     r"(?:love|loved|adore|like|liked|enjoy|enjoyed) (?:the|this|your|it|using|how|that)\b|"
+    # Every other construction starts a word, so it is tried only where one starts (a third of the time).
+    r"\b(?=\w)(?:"
     rf"\b(?<!credit )(?<!score )(?<!history )(?<!job )(?<!pay )(?<!i )(?:was|were|is|are|has been|have been|been) "
     rf"{_GOOD}\b|"
     rf"\b(?:a |an |the |such |very |so |really |)(?:great|excellent|amazing|awesome|fantastic|wonderful|best|good|"
@@ -127,7 +129,7 @@ _PRAISE = re.compile(
     r"\bjust works\b|\bsaves? (?:us|me) (?:hours|time|days)\b|\b(?:a |)great head start\b|"
     r"\b(?:i |we )(?:really |truly |greatly |)appreciated? (?:all|everything|the (?:help|assistance|effort|work|"
     r"support|care))\b|\b(?:am|are) (?:so |very |)grateful\b|\bpromptly (?:refunded|resolved|fixed|corrected|"
-    r"removed|reversed)\b",
+    r"removed|reversed)\b)",
     re.I,
 )
 # A problem denied or solved is no complaint: "never been late", "without any issues", "solves the problem".
