@@ -327,3 +327,31 @@ def test_a_theme_named_after_a_company_keeps_its_capitals_inside_a_sentence() ->
     assert in_sentence("American Express") == "American Express"
     assert in_sentence("SSO setup is hard") == "SSO setup is hard"
     assert in_sentence("Slow exports") == "slow exports"
+
+
+def test_a_theme_no_phrase_names_gets_a_clean_phrase_not_a_cut_or_a_form_field() -> None:
+    """Complaint narratives are long and masked: when no phrase is shared widely and no segment is short, the label
+    had been the central segment cut at 8 words, as it came: CFPB got "purchased a" and "sec # dob /1988 address ,
+    , fl". It is the most central clean run of words instead, or a phrase that a few segments share."""
+    import numpy as np
+
+    from copilot.analysis.labels import Background, is_fragment, label
+
+    texts = [
+        "I purchased a XXXX XXXX on XX/XX/XXXX and the dealer would not give me the title for months",
+        "sec # dob /1988 address , , fl XXXX XXXX XXXX XXXX XXXX XXXX XXXX XXXX XXXX XXXX XXXX",
+        "On XX/XX/XXXX the dealer refused to return my deposit after I cancelled the purchase of the car",
+        "The finance company added a warranty to my loan on XX/XX/XXXX that I never asked for at all",
+        "I was told on XX/XX/XXXX by the sales manager that the interest rate would be lowered later on",
+        "Dept of EDXXXX reported it late",
+        "the dept of EDXXXX account",
+        "dept of EDXXXX again",
+    ]
+    vectors = np.eye(len(texts), 16)
+    vectors[:, 15] = 3.0  # all alike, the form-like one and the cut one the most central
+    vectors[0, 15] = vectors[1, 15] = 4.0
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    elsewhere = texts + [f"other feedback about topic {i} and more words" for i in range(200)]
+    name = label(texts, vectors, Background(elsewhere))
+    assert not is_fragment(name) and not re.search(r"\d|#|,\s*,|xxxx", name, re.I), name
+    assert len(name.split()) >= 2 and name.lower() in " ".join(texts).lower(), name

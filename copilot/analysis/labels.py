@@ -24,7 +24,8 @@ RULE = (
     "the theme's most central short segment, trimmed"
 )
 _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-_BAD_RE = re.compile(r"\d|\[[A-Z_]+\]|https?:|www\.|@|[<>{}]|\b[Xx]{2,}\b|\*{2,}")
+# Numbers, placeholders, links, and masks, also glued to a word ("EDXXXX"): never part of a name.
+_BAD_RE = re.compile(r"\d|\[[A-Z_]+\]|https?:|www\.|@|[<>{}]|\b[Xx]{2,}\b|[Xx]{4,}|\*{2,}")
 # Words that make a weak end for a label ("days ago", "long does", "please help"): too general to name a theme.
 _GENERIC_WORDS = """
     just really also like im ive dont its s t ago days day weeks week months time times long does did going know
@@ -159,10 +160,11 @@ def label(
             return best
     if central := _central_short(texts, vectors, avoid):  # no phrase names the whole: its most typical short one
         return central
-    for floor in _SHARE_FLOORS[2:]:  # long texts (complaint narratives) have no short segment: ask less of a phrase
+    # Long texts (complaint narratives) have no short segment: ask less of a phrase, down to any that a few share.
+    for floor in (*_SHARE_FLOORS[2:], 0.0):
         if best := _best_phrase(counts, len(order), floor, background, sample, avoid):
             return best
-    return _tidy(MASK_RE.sub("", texts[_ranked(vectors)[0]]))
+    return _central_run(texts, vectors, avoid) or _tidy(MASK_RE.sub("", texts[_ranked(vectors)[0]]))
 
 
 def _best_phrase(
@@ -227,5 +229,18 @@ def _central_short(texts: Sequence[str], vectors: np.ndarray, avoid: frozenset[s
             text = texts[i]
             fits = 2 <= len(text.split()) <= longest and not _BAD_RE.search(text) and content_words(text)
             if fits and (tidy := _tidy(text, longest)).lower() not in avoid and not is_fragment(tidy):
+                return tidy
+    return None
+
+
+def _central_run(texts: Sequence[str], vectors: np.ndarray, avoid: frozenset[str]) -> str | None:
+    """The longest clean run of words (between punctuation, numbers and masks) of the most central segment that
+    has one: verbatim, never a cut that ends mid-sentence, nor a form's fields."""
+    for i in _ranked(vectors):
+        runs = [r.strip() for r in _BREAK_RE.split(MASK_RE.sub(".", texts[i]))]
+        for run in sorted((r for r in runs if len(content_words(r)) >= 2), key=lambda r: -len(r.split())):
+            tidy = _tidy(run)
+            clean = len(tidy.split()) >= 2 and not _BAD_RE.search(tidy) and not is_fragment(tidy)
+            if clean and tidy.lower() not in avoid:
                 return tidy
     return None

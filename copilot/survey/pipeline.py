@@ -164,7 +164,7 @@ class Run:
             counts = Counter(str(m.get("question") or "") for m in fs.metas)
             by_key = metadata_key(self.opts.by) if self.opts.by else None
             self.state.respondents = figures.respondents(fs.metas, fs.ids, by_key)
-            del fs  # analyze loads its own copy: two at once would double the peak memory
+            # analyze reads this same set (load_feedback keeps the last one): the dump is read once, not per question
             sections = {}
             for q in sorted(counts) if len(counts) > 1 or "" not in counts else [""]:
                 filters = SearchFilter(question=[q]) if q else None
