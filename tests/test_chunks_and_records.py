@@ -69,3 +69,30 @@ def test_unknown_record_is_a_clear_error(tmp_path: Path) -> None:
     )
     out = cli("records", "get", "rnope", "--project", "p", "--json", expect=1)
     assert out == {"error_code": "not_found", "detail": "no record 'rnope' in project 'p'"}
+
+
+def test_reading_a_project_page_by_page_returns_every_record_once_and_never_skips_rows(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Reads go page by page; a page asked for by offset made Chroma read past every row before it (a page at
+    offset 990,000 took 3.5 s against 0.3 s by id: 9 minutes to read 1,000,000 records). Pages by id must still
+    give every record once, a long document's chunks joined across pages, and only what a filter keeps."""
+    from copilot.store import chroma, open_store
+
+    monkeypatch.setattr(chroma, "_PAGE", 7)
+    monkeypatch.setenv("COPILOT_CHUNK_TOKENS", "200")
+    from copilot.config import reset_settings
+
+    reset_settings()
+    rows = "id,segment,feedback\n" + "".join(
+        f"F{i},{'SMB' if i % 3 else 'Enterprise'},note {i} on exports\n" for i in range(40)
+    )
+    write(tmp_path / "in" / "feedback.csv", rows)
+    write(tmp_path / "in" / "helix.md", _long_doc())
+    cli("ingest", str(tmp_path / "in"), "--project", "p", "--id-col", "id")
+    store = open_store()
+    records = list(store.records("p"))
+    assert len(records) == 41 and len({r.id for r in records}) == 41
+    assert any(r.text == normalize_text(_long_doc()) for r in records)
+    smb = list(store.records("p", where={"segment": "SMB"}))
+    assert len(smb) == sum(1 for i in range(40) if i % 3)
