@@ -332,7 +332,7 @@ def test_a_theme_named_after_a_company_keeps_its_capitals_inside_a_sentence() ->
 def test_a_theme_no_phrase_names_gets_a_clean_phrase_not_a_cut_or_a_form_field() -> None:
     """Complaint narratives are long and masked: when no phrase is shared widely and no segment is short, the label
     had been the central segment cut at 8 words, as it came: CFPB got "purchased a" and "sec # dob /1988 address ,
-    , fl". It is the most central clean run of words instead, or a phrase that a few segments share."""
+    , fl". It is the most central clean run of words instead."""
     import numpy as np
 
     from copilot.analysis.labels import Background, is_fragment, label

@@ -160,8 +160,7 @@ def label(
             return best
     if central := _central_short(texts, vectors, avoid):  # no phrase names the whole: its most typical short one
         return central
-    # Long texts (complaint narratives) have no short segment: ask less of a phrase, down to any that a few share.
-    for floor in (*_SHARE_FLOORS[2:], 0.0):
+    for floor in _SHARE_FLOORS[2:]:  # long texts (complaint narratives) have no short segment: ask less of a phrase
         if best := _best_phrase(counts, len(order), floor, background, sample, avoid):
             return best
     return _central_run(texts, vectors, avoid) or _tidy(MASK_RE.sub("", texts[_ranked(vectors)[0]]))
@@ -234,13 +233,15 @@ def _central_short(texts: Sequence[str], vectors: np.ndarray, avoid: frozenset[s
 
 
 def _central_run(texts: Sequence[str], vectors: np.ndarray, avoid: frozenset[str]) -> str | None:
-    """The longest clean run of words (between punctuation, numbers and masks) of the most central segment that
+    """The first clean run of words (between punctuation, numbers and masks) of the most central segment that
     has one: verbatim, never a cut that ends mid-sentence, nor a form's fields."""
     for i in _ranked(vectors):
         runs = [r.strip() for r in _BREAK_RE.split(MASK_RE.sub(".", texts[i]))]
-        for run in sorted((r for r in runs if len(content_words(r)) >= 2), key=lambda r: -len(r.split())):
+        for run in runs:  # in the writer's order: the opening says most
             tidy = _tidy(run)
-            clean = len(tidy.split()) >= 2 and not _BAD_RE.search(tidy) and not is_fragment(tidy)
+            words = len(tidy.split())
+            meant = len(content_words(tidy)) >= (1 if words >= 3 else 2)  # "would like that courtesy now" says one
+            clean = words >= 2 and meant and not _BAD_RE.search(tidy) and not is_fragment(tidy)
             if clean and tidy.lower() not in avoid:
                 return tidy
     return None
