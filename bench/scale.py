@@ -75,17 +75,18 @@ def _stage_search(n: int) -> dict[str, Any]:
     keyword_index(store, "scale")
     build_s = time.perf_counter() - t
 
-    def timed(fn: Any) -> list[float]:
+    def timed(fn: Any, count: int = QUERIES) -> list[float]:
         for q, f in zip(queries[:10], filters[:10], strict=True):
             fn(q, f)
         out = []
-        for q, f in zip(queries, filters, strict=True):
+        for q, f in zip(queries[:count], filters[:count], strict=True):
             t0 = time.perf_counter()
             fn(q, f)
             out.append((time.perf_counter() - t0) * 1000)
         return out
 
-    plain = timed(lambda q, f: store.query("scale", store.embedder.embed([q]), 50, where=where(f)))
+    # Chroma's filtered query is the baseline, and it takes seconds a query at 1,000,000: 40 of them say enough.
+    plain = timed(lambda q, f: store.query("scale", store.embedder.embed([q]), 50, where=where(f)), 40)
     bare = timed(lambda q, f: store.query("scale", store.embedder.embed([q]), 50))
     hybrid = timed(lambda q, f: search(store, "scale", q, k=10, filters=f))
     return {

@@ -60,6 +60,7 @@ FILTERS = [
     SearchFilter(segment=["Enterprise"]),
     SearchFilter(plan=["Starter", "Business"]),
     SearchFilter(role=["Admin"]),
+    SearchFilter(role=["Field tech"]),  # the last stored role: a record without one (code -1) must not pass as it
     SearchFilter(kind=["research"]),
     SearchFilter(source=["feedback.csv"]),
     SearchFilter(feedback_only=True),
