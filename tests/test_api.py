@@ -174,8 +174,15 @@ def test_a_batch_job_runs_to_a_downloadable_report(tmp_path: Path) -> None:
 def _wait(url: str, job_id: str, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = httpx.get(f"{url}/v1/jobs/{job_id}", headers=AUTH).json()
+        job = job_status(url, job_id)
         if job["status"] in ("done", "failed"):
             return job
         time.sleep(0.5)  # within the key's rate limit (120 a minute)
     raise AssertionError(f"job {job_id} did not finish")
+
+
+def job_status(url: str, job_id: str) -> dict:
+    """The job as the API shows it; a poll that is not 200 (a 429 past the rate limit) fails saying so."""
+    r = httpx.get(f"{url}/v1/jobs/{job_id}", headers=AUTH, timeout=30)
+    assert r.status_code == 200, f"a status request got {r.status_code}: {r.text}"
+    return dict(r.json())

@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 from copilot.config import Settings
 from tests.api_server import api_process, api_server
 from tests.conftest import ROOT
-from tests.test_api import AUTH, KEY, _wait, settings_for
+from tests.test_api import AUTH, KEY, _wait, job_status, settings_for
 from tests.test_server_mode import chroma_server  # noqa: F401 - the fixture
 from tests.test_themes import _rows
 
@@ -41,16 +41,10 @@ def _running_ingest(url: str) -> dict:
         f"{url}/v1/projects/big/ingest", headers=AUTH, files={"files": ("dump.csv", dump, "text/csv")}, timeout=60
     ).json()["job"]
     deadline = time.monotonic() + 60
-    while _status(url, job["id"]) != "running":
+    while job_status(url, job["id"])["status"] != "running":
         assert time.monotonic() < deadline
         time.sleep(0.5)  # within the key's rate limit (120 a minute)
     return job
-
-
-def _status(url: str, job_id: str) -> str:
-    r = httpx.get(f"{url}/v1/jobs/{job_id}", headers=AUTH, timeout=30)
-    assert r.status_code == 200, f"a status request got {r.status_code}: {r.text}"
-    return str(r.json()["status"])
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -69,7 +63,7 @@ def test_the_server_keeps_answering_while_a_job_ingests(tmp_path: Path) -> None:
         slowest, status = 0.0, "running"
         while status not in ("done", "failed"):
             started = time.perf_counter()
-            status = _status(url, job["id"])
+            status = job_status(url, job["id"])["status"]
             slowest = max(slowest, time.perf_counter() - started)
             # Within the key's rate limit (120 a minute) however long the job runs: at 0.25 s, a job slowed past
             # half a minute by a busy machine got 429 and the test failed on the missing status.
