@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from copilot.config import reset_settings
+from copilot.store.filters import SearchFilter
 from tests.conftest import cli, write
 
 pytestmark = pytest.mark.server
@@ -78,3 +79,43 @@ def test_ingest_search_and_isolation_over_a_chroma_server(
     assert cli("projects", "--json") == {"projects": ["other", "srv"]}
     # Nothing was written to the embedded store: the server holds it all.
     assert not (isolated / "chroma").exists()
+
+
+def test_a_long_lived_reader_looks_a_project_up_once_per_search_and_sees_it_made_again(
+    chroma_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: Path
+) -> None:
+    """An API worker keeps its store: over a server each collection lookup is an HTTP round trip, so a search
+    looks the project up once (for its generation), and a project deleted and ingested again by another process
+    is read as it is now, not through the handle of the collection that is gone."""
+    from copilot.store import open_store
+    from copilot.store.search import search
+
+    monkeypatch.setenv("COPILOT_CHROMA_URL", chroma_server)
+    reset_settings()
+    cli(
+        "ingest",
+        str(write(tmp_path / "a.csv", "id,segment,feedback\n1,SMB,The CSV export times out\n")),
+        "--project",
+        "p",
+    )
+    worker = open_store()
+    assert [r.text for r in search(worker, "p", "export")] == ["The CSV export times out"]
+    lookups = 0
+    real = worker.client.get_collection
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal lookups
+        lookups += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker.client, "get_collection", counted)
+    search(worker, "p", "export", filters=SearchFilter(segment=["SMB"]))
+    search(worker, "p", "export", mode="semantic")
+    assert lookups == 2  # was 3 a search: the generation, the query and the fetch of the results each looked it up
+
+    cli("projects", "--delete", "p")  # another process ...
+    cli("ingest", str(write(tmp_path / "b.csv", "id,feedback\n2,Exports are slow on big boards\n")), "--project", "p")
+    assert worker.count("p") == 1  # through the handle of the collection that is gone: looked up again
+    found = search(worker, "p", "export")
+    assert [r.text for r in found] == ["Exports are slow on big boards"]
+    assert worker.get_record("p", found[0].id).text == found[0].text

@@ -14,9 +14,10 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from chromadb.api.models.Collection import Collection
+from chromadb.errors import NotFoundError
 from filelock import FileLock, Timeout
 
 from copilot.config import Settings
@@ -30,6 +31,7 @@ from copilot.store.writer import ProjectWriter
 COLLECTION_PREFIX = "pmc-"
 _PROJECT_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,62}[A-Za-z0-9])?$")
 _PAGE = 5000
+T = TypeVar("T")
 
 
 def check_project(name: str) -> str:
@@ -74,6 +76,7 @@ class Store:
         self._embedded = None if settings.chroma_url else Embedded.get(settings.chroma_path)
         self._server = server_client(settings) if settings.chroma_url else None
         self._lock_path = settings.data_dir / "chroma.write.lock"
+        self._handles: dict[str, Collection] = {}  # over a server: each project's collection, as last looked up
 
     @property
     def client(self) -> Any:
@@ -112,6 +115,8 @@ class Store:
             generation = int((col.metadata or {}).get("copilot_generation", 0))
             if self._embedded is not None and self._embedded.saw(str(col.id), generation):
                 col = self._get_collection(project, name)  # another process wrote: read it through a fresh client
+        if self._server is not None:
+            self._handles[project] = col
         stored = (col.metadata or {}).get("embedding_model")
         if stored and stored != self.embedder.name:
             raise CopilotError(
@@ -121,6 +126,20 @@ class Store:
                 "or ingest into a new project.",
             )
         return col
+
+    def _read(self, project: str, call: Callable[[Collection], T]) -> T:
+        """`call` on the project's collection. Over a server a lookup is an HTTP round trip (three of a hybrid
+        search's five calls were lookups), so the handle of the last lookup is used; if the project was deleted
+        (and maybe made again) meanwhile, the handle names a collection that is gone, and it is looked up once
+        more. What changes with every ingest (the generation, in the metadata) is always looked up."""
+        col = self._handles.get(project) if self._server is not None else None
+        if col is None:
+            return call(self._collection(project))
+        try:
+            return call(col)
+        except NotFoundError:
+            self._handles.pop(project, None)
+            return call(self._collection(project))
 
     def _get_collection(self, project: str, name: str) -> Collection:
         try:
@@ -142,6 +161,7 @@ class Store:
     def delete_project(self, project: str) -> None:
         self._collection(project)
         with self._write_lock():
+            self._handles.pop(project, None)
             self.client.delete_collection(COLLECTION_PREFIX + project)
             if self._themes_name(project) in {
                 c if isinstance(c, str) else c.name for c in self.client.list_collections()
@@ -162,14 +182,16 @@ class Store:
     @_call("reading a project")
     def count(self, project: str) -> int:
         """Chunks stored in the project."""
-        return int(self._collection(project).count())
+        return int(self._read(project, lambda col: col.count()))
 
     @_call("searching")
     def query(
         self, project: str, vectors: Any, n: int, where: dict[str, Any] | None = None
     ) -> tuple[list[str], list[float]]:
         """Chroma's nearest chunks to one query vector: (chunk ids, cosine distances), nearest first."""
-        res = self._collection(project).query(query_embeddings=vectors, n_results=n, where=where, include=["distances"])
+        res = self._read(
+            project, lambda col: col.query(query_embeddings=vectors, n_results=n, where=where, include=["distances"])
+        )
         return list(res["ids"][0]), [float(d) for d in (res["distances"] or [[]])[0]]
 
     @_call("reading records")
@@ -178,7 +200,7 @@ class Store:
     ) -> dict[str, tuple[str, dict[str, Any], Any]]:
         """Chunks by id: (text, stored metadata, embedding or None); unknown ids are left out."""
         include: list[Any] = ["documents", "metadatas", "embeddings"] if embeddings else ["documents", "metadatas"]
-        got: Any = self._collection(project).get(ids=ids, include=include)
+        got: Any = self._read(project, lambda col: col.get(ids=ids, include=include))
         vectors = got["embeddings"] if embeddings else None
         out: dict[str, tuple[str, dict[str, Any], Any]] = {}
         for i, cid in enumerate(got["ids"]):
@@ -270,12 +292,11 @@ class Store:
     def iter_chunks(
         self, project: str, include: list[Any], where: dict[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        col = self._collection(project)
         # Pages by id, not by offset: Chroma reads past every skipped row, so a page at offset 990,000 took 3.5 s
         # against 0.3 s by id, and reading 1,000,000 records by offset 9 minutes.
-        ids: list[str] = col.get(where=where, include=[])["ids"]
+        ids: list[str] = self._read(project, lambda col: col.get(where=where, include=[]))["ids"]
         for start in range(0, len(ids), _PAGE):
-            page: Any = col.get(ids=ids[start : start + _PAGE], include=include)
+            page: Any = self._read(project, functools.partial(_page, ids=ids[start : start + _PAGE], include=include))
             for i, cid in enumerate(page["ids"]):
                 yield {"id": cid, **{k: page[k][i] for k in include}}
 
@@ -303,7 +324,7 @@ class Store:
         record_ids = list(dict.fromkeys(record_ids))  # Chroma refuses a repeated id
         if not record_ids:
             return {}
-        got: Any = self._collection(project).get(ids=record_ids, include=["documents", "metadatas"])
+        got: Any = self._read(project, lambda col: col.get(ids=record_ids, include=["documents", "metadatas"]))
         out: dict[str, RecordPublic] = {}
         for rid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
             if int(meta.get("chunks", 1)) > 1:
@@ -314,15 +335,15 @@ class Store:
 
     @_call("reading a record")
     def get_record(self, project: str, record_id: str) -> RecordPublic:
-        col = self._collection(project)
-        first: Any = col.get(ids=[record_id], include=["documents", "metadatas"])
+        first: Any = self._read(project, lambda col: col.get(ids=[record_id], include=["documents", "metadatas"]))
         if not first["ids"]:
             raise CopilotError(ErrorCode.not_found, f"no record {record_id!r} in project {project!r}")
         meta = dict(first["metadatas"][0])
         text = first["documents"][0]
         n = int(meta.get("chunks", 1))
         if n > 1:
-            rest: Any = col.get(ids=[f"{record_id}:{i}" for i in range(1, n)], include=["documents", "metadatas"])
+            more = [f"{record_id}:{i}" for i in range(1, n)]
+            rest: Any = self._read(project, lambda col: col.get(ids=more, include=["documents", "metadatas"]))
             parts = sorted(zip(rest["metadatas"], rest["documents"], strict=True), key=lambda p: int(p[0]["chunk"]))
             text += "".join(doc for _, doc in parts)
         return RecordPublic(id=record_id, text=text, metadata=public_metadata(meta, record_id))
@@ -349,3 +370,7 @@ class Store:
             by_plan=dict(by["plan"].most_common()),
             embedding_model=str((col.metadata or {}).get("embedding_model", "")),
         )
+
+
+def _page(col: Collection, ids: list[str], include: list[Any]) -> Any:
+    return col.get(ids=ids, include=include)
