@@ -12,6 +12,7 @@ import json
 import logging
 import shutil
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ import Stemmer
 from filelock import FileLock
 
 from copilot.store.encoding import record_of
-from copilot.store.filters import Columns, SearchFilter
+from copilot.store.filters import Columns, ColumnsBuilder, SearchFilter
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 _stemmer = Stemmer.Stemmer("english")
@@ -95,17 +96,24 @@ class KeywordIndex:
         return [(self.ids[i], float(scores[i])) for i in top]
 
 
-def build(items: list[dict[str, Any]]) -> KeywordIndex:
-    """Index chunks given as {"id", "documents", "metadatas"}."""
-    ids = [it["id"] for it in items]
-    metas = [it["metadatas"] or {} for it in items]
-    texts = [it["documents"] or "" for it in items]
+def build(items: Iterable[dict[str, Any]]) -> KeywordIndex:
+    """Index chunks given as {"id", "documents", "metadatas"}, in one pass: only the texts are held to the end."""
+    ids: list[str] = []
+    texts: list[str] = []
+    records: dict[str, str] = {}
+    columns = ColumnsBuilder()
+    for it in items:
+        cid, meta, text = it["id"], it["metadatas"] or {}, it["documents"] or ""
+        ids.append(cid)
+        texts.append(text)
+        if (rid := record_of(meta, cid)) != cid:
+            records[cid] = rid
+        columns.add(meta)
     bm25 = bm25s.BM25()
     if ids:
         bm25.index(tokenize(texts), show_progress=False)
-    records = {cid: rid for cid, m in zip(ids, metas, strict=True) if (rid := record_of(m, cid)) != cid}
     words = np.fromiter((len(t.split()) for t in texts), dtype=np.int32, count=len(texts))
-    return KeywordIndex(ids, bm25, Columns.build(metas), records, words)
+    return KeywordIndex(ids, bm25, columns.done(), records, words)
 
 
 def save(index: KeywordIndex, folder: Path) -> None:

@@ -44,7 +44,7 @@ def keyword_index(store: Store, project: str) -> KeywordIndex:
     return get_index(
         store.settings.cache_dir,
         f"{col_id}@{generation}",
-        lambda: list(store.iter_chunks(project, ["documents", "metadatas"])),
+        lambda: store.iter_chunks(project, ["documents", "metadatas"]),
     )
 
 
