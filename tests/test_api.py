@@ -10,6 +10,7 @@ import httpx
 
 from copilot.api import routes
 from copilot.config import Settings
+from copilot.store import open_store
 from tests.api_server import api_server
 from tests.openai_server import chat_server
 from tests.test_themes import _rows
@@ -115,7 +116,8 @@ def test_uploads_over_the_size_limit_get_413(tmp_path: Path) -> None:
 
 def test_a_small_upload_is_ingested_at_once_and_a_large_one_becomes_a_job(tmp_path: Path) -> None:
     csv, _ = _rows(3, 30)
-    with api_server(settings_for(tmp_path, sync_ingest_mb=0.001)) as url:
+    settings = settings_for(tmp_path, sync_ingest_mb=0.001)
+    with api_server(settings) as url:
         small = httpx.post(
             f"{url}/v1/projects/p/ingest",
             headers=AUTH,
@@ -134,6 +136,8 @@ def test_a_small_upload_is_ingested_at_once_and_a_large_one_becomes_a_job(tmp_pa
         assert done["status"] == "done" and done["summary"]["records_added"] > 0
         report = httpx.get(f"{url}{done['result_url']}", headers=AUTH).json()
         assert sorted(report["files"]) == ["a.csv", "b.csv"]  # names cannot climb out of the upload folder
+        col_id, generation = open_store(settings).generation("p")  # the first search reads a ready keyword index
+        assert (settings.cache_dir / "keyword" / f"{col_id}@{generation}" / "meta.json").exists()
         assert httpx.delete(f"{url}/v1/projects/p", headers=AUTH).status_code == 204
         assert httpx.get(f"{url}/v1/models", headers=AUTH).json()["data"] == []
         assert httpx.delete(f"{url}/v1/projects/p", headers=AUTH).json()["error_code"] == "not_found"

@@ -16,6 +16,7 @@ from copilot.ingest.mapping import ColumnMapping
 from copilot.ingest.pipeline import ingest
 from copilot.jobs import Handler, Job
 from copilot.store.chroma import Store
+from copilot.store.search import keyword_index
 from copilot.survey.cost import CostEstimate
 from copilot.survey.pipeline import Options, survey_report
 from copilot.survey.render import write
@@ -69,6 +70,11 @@ def _ingest(settings: Settings, job: Job, out: Path, progress: Callable[[str, in
     files = [Path(f) for f in job.params["files"]]
     store = open_store(settings)
     report = ingest(store, files, job.project, mapping=mapping, kind=job.params.get("kind"), progress=progress)
+    if report.records_added or report.records_updated:
+        # The keyword index of the new generation, built here and kept on disk: otherwise the first search after
+        # a large ingest builds it inside a request (30,000 records: several seconds, past a client's timeout).
+        progress("indexing", 0)
+        keyword_index(store, job.project)
     (out / "result.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
     return {
         "records_added": report.records_added,
