@@ -74,6 +74,9 @@ def survey(tmp_path: Path) -> dict:
         ("This process caused me a great deal of stress", "complaint"),
         ("I have excellent credit and a good job.", "neutral"),
         ("We really like how the new export works", "praise"),
+        ("They promptly refunded the fee.", "praise"),
+        ("The support was outstanding.", "praise"),
+        ("I like the new layout.", "praise"),
         # a letter's closing thanks names its case, and says nothing is wrong by it
         ("Thanks for looking into this issue.", "neutral"),
         ("I appreciate your attention to this problem.", "neutral"),
@@ -101,6 +104,13 @@ def test_polarity_reads_what_a_segment_says(text: str, expected: str) -> None:
         "I was told when I signed up that I would get the best customer service.",
         "The site is balky and non-intuitive.",
         "I highly recommend you verify that the account was reported correctly.",
+        # a demand, a comparison, a balance still owed, a hypothetical: no praise words used as praise
+        "This must be promptly corrected and removed from my file.",
+        "Like it was somehow my fault?",
+        "Like the last agent, she never called back.",
+        "The letter says my balance is outstanding and due now.",
+        "They asked me to try the trial and see if I like the new plan.",
+        "They refused me even though my co-signer had amazing credit.",
     ],
 )
 def test_praise_denied_claimed_or_asked_for_is_not_praise(text: str) -> None:
@@ -278,7 +288,7 @@ def test_a_form_letter_sent_many_times_does_not_name_the_theme() -> None:
 def test_a_label_writes_names_as_most_customers_do_and_never_repeats_a_sibling() -> None:
     import numpy as np
 
-    from copilot.analysis.labels import Background, label
+    from copilot.analysis.labels import Background, label, name_key
 
     def name(texts: list[str], avoid: frozenset[str] = frozenset()) -> str:
         elsewhere = texts + [f"other feedback about topic {i} and more words" for i in range(200)]
@@ -297,6 +307,8 @@ def test_a_label_writes_names_as_most_customers_do_and_never_repeats_a_sibling()
     fees += ["they put a late fee on my credit card", "credit card charged again", "my credit card was declined"]
     assert name(fees * 2) == "credit card"
     assert name(fees * 2, frozenset({"credit card"})) == "late fee"
+    # nor named like one but for a plural or a capital: "Late payments" beside "late payment" named nothing apart
+    assert name(fees * 2, frozenset({name_key("Credit Cards")})) == "late fee"
 
 
 def test_quotes_are_sentences_a_pm_can_read_not_masks_and_reference_numbers() -> None:

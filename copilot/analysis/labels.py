@@ -122,6 +122,15 @@ def in_sentence(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+def name_key(name: str) -> str:
+    """What two names share when a reader would take them for one: case, apostrophes and plurals aside ("Late
+    payments" and "late payment" side by side name nothing apart)."""
+    return " ".join(
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+        for w in re.findall(r"[a-z0-9]+", name.lower().replace("'s", "").replace("’s", ""))
+    )
+
+
 def _bare(word: str) -> str:
     return word.lower().strip(",.;:!?\"'()[]–—-")
 
@@ -135,7 +144,7 @@ def is_fragment(name: str) -> bool:
 def label(
     texts: Sequence[str], vectors: np.ndarray, background: Background, avoid: frozenset[str] = frozenset()
 ) -> str:
-    """The label of a group of segments (their texts and unit vectors); not one of `avoid` (lower case: the
+    """The label of a group of segments (their texts and unit vectors); not one of `avoid` (by `name_key`: the
     labels of its parent theme and its siblings), so two subthemes of a theme never share a name."""
     if not len(texts):
         return "(no text)"
@@ -184,7 +193,7 @@ def _best_phrase(
         scored.append((-share * math.log1p(lift) * (1 + 0.15 * (len(gram) - 2)), gram))
     for _, gram in sorted(scored):
         written = _phrase_as_written(gram, sample)
-        if written.lower() not in avoid:
+        if name_key(written) not in avoid:
             return written
     return None
 
@@ -227,7 +236,7 @@ def _central_short(texts: Sequence[str], vectors: np.ndarray, avoid: frozenset[s
         for i in ranked:
             text = texts[i]
             fits = 2 <= len(text.split()) <= longest and not _BAD_RE.search(text) and content_words(text)
-            if fits and (tidy := _tidy(text, longest)).lower() not in avoid and not is_fragment(tidy):
+            if fits and name_key(tidy := _tidy(text, longest)) not in avoid and not is_fragment(tidy):
                 return tidy
     return None
 
@@ -242,6 +251,6 @@ def _central_run(texts: Sequence[str], vectors: np.ndarray, avoid: frozenset[str
             words = len(tidy.split())
             meant = len(content_words(tidy)) >= (1 if words >= 3 else 2)  # "would like that courtesy now" says one
             clean = words >= 2 and meant and not _BAD_RE.search(tidy) and not is_fragment(tidy)
-            if clean and tidy.lower() not in avoid:
+            if clean and name_key(tidy) not in avoid:
                 return tidy
     return None

@@ -43,6 +43,8 @@ _REQUEST = re.compile(  # (?=\w): tried at the start of words only, not also at 
     r"(?:would|will|shall) be (?:\w+ |)(?:\w+ |)appreciated|appreciate any (?:help|assistance|advice|suggestions?)|"
     r"(?:would|'d) be (?:\w+ |)grateful (?:if|for)|"
     r"it is (?:extremely |very |really |)(?:imperative|important|urgent|critical) (?:that|i|to|we)|"
+    r"(?:must|should|needs? to|has to) be (?:\w+ |)(?:corrected|removed|deleted|fixed|refunded|reversed|updated|"
+    r"resolved|investigated|reviewed|changed|closed|returned)|"
     r"how can (?:this|it) be|where (?:do|can|should) i|what is the process|i(?:'m| am) hoping|"
     r"\binstead of\b|wants? (?:tighter|better|more|a|an|the|to)|"
     r"^(?:a |an |)(?:better|smarter|faster|cheaper|simpler|easier|proper|reliable|free|more|fewer|granular|"
@@ -104,8 +106,9 @@ _WHO = (
 # Praise is a judgement of someone or something else, in one of these constructions, not a praise word alone:
 # "excellent credit", "a great job" (mine), "the best way to" and "the judgment was satisfied" praise nothing.
 _PRAISE = re.compile(
-    r"(?:\b(?:i|we|kids|everyone|everybody)|^)(?: really| just| absolutely| truly| do| still| also|) ?"
-    r"(?:love|loved|adore|like|liked|enjoy|enjoyed) (?:the|this|your|it|using|how|that)\b|"
+    r"(?:\b(?:i|we|kids|everyone|everybody)(?: really| just| absolutely| truly| do| still| also|) ?"
+    r"(?:love|loved|adore|like|liked|enjoy|enjoyed)|^(?:really |just |absolutely |)(?:love|loved|adore|enjoy|enjoyed))"
+    r" (?:the|this|your|it|using|how|that)\b|"
     # Every other construction starts a word, so it is tried only where one starts (a third of the time).
     r"\b(?=\w)(?:"
     rf"\b(?<!credit )(?<!score )(?<!history )(?<!job )(?<!pay )(?<!i )(?:was|were|is|are|has been|have been|been) "
@@ -128,7 +131,7 @@ _PRAISE = re.compile(
     r"well thought out|fantastic|amazing)\b|"
     r"\bjust works\b|\bsaves? (?:us|me) (?:hours|time|days)\b|\b(?:a |)great head start\b|"
     r"\b(?:i |we )(?:really |truly |greatly |)appreciated? (?:all|everything|the (?:help|assistance|effort|work|"
-    r"support|care))\b|\b(?:am|are) (?:so |very |)grateful\b|\bpromptly (?:refunded|resolved|fixed|corrected|"
+    r"support|care))\b|\b(?:am|are) (?:so |very |)grateful\b|\b(?<!\bbe )promptly (?:refunded|resolved|fixed|corrected|"
     r"removed|reversed)\b)",
     re.I,
 )
@@ -154,7 +157,11 @@ _CONTRAST = re.compile(r"\b(?:but|however|although|though|yet|except|unfortunate
 _FALSE_PRAISE = re.compile(
     r"\b(?:great deal|great(?:ly)? (?:concern|distress|stress|inconvenience|harm|loss)|(?:would|it'?d) be "
     r"(?:great|nice|good|helpful|awesome|best)|best regards|best wishes|to the best of|at best|not (?:very |so |"
-    r"that |)(?:great|good|helpful|friendly|easy|fast|quick|happy|satisfied|pleased)|(?:was|were|is)n'?t (?:very |)"
+    r"that |)(?:great|good|helpful|friendly|easy|fast|quick|happy|satisfied|pleased)|(?:balance|amount|debt|bill|"
+    r"invoice|payment|charge|fee|sum|loan|account)s? (?:is |was |are |were |remains? |)(?:still |)outstanding|"
+    r"outstanding (?:balance|amount|debt|bill|invoice|payment|charge|fee|sum|loan)s?|"
+    r"(?:excellent|great|good|amazing|perfect|fantastic|outstanding|stellar) (?:credit|score|payment history|history|"
+    r"record)|(?:was|were|is)n'?t (?:very |)"
     r"(?:great|good|helpful|easy|fast|quick)|less than (?:helpful|great)|no (?:help|longer))\b",
     re.I,
 )
@@ -167,6 +174,7 @@ _HEARSAY = re.compile(
     r"used to|pretend\w*|so[- ]called|reputation|known for)\b",
     re.I,
 )
+_CONDITION = re.compile(r"\b(?:if|whether|unless)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()]|\b(?:and|but|because|so|which|who|when)\b", re.I)
 
 
@@ -177,13 +185,15 @@ def _praises(text: str, claims: list[tuple[int, bool]]) -> bool:
 
 
 def _praise_claims(text: str) -> list[tuple[int, bool]]:
-    """Each praise construction's start, and whether its own clause denies it."""
+    """Each praise construction's start, and whether its own clause denies it; one in a condition ("see if I like
+    it") is no claim either way."""
     out = []
     for m in _PRAISE.finditer(text):
         before = text[: m.start()]
         breaks = list(_CLAUSE_BREAK.finditer(before))
         clause = before[breaks[-1].end() :] if breaks else before
-        out.append((m.start(), bool(_NEGATED.search(clause + m.group(0)))))
+        if not _CONDITION.search(clause):
+            out.append((m.start(), bool(_NEGATED.search(clause + m.group(0)))))
     return out
 
 

@@ -139,10 +139,10 @@ def _names(
                 continue
             used = taken.setdefault((parent, side), set())
             if parents and parent in parents and side in parents[parent]["labels"]:
-                used.add(parents[parent]["labels"][side].lower())
+                used.add(labels.name_key(parents[parent]["labels"][side]))
             own_texts = [fs.segment_text(int(i)) for i in own]
             names[side] = labels.label(own_texts, fs.vectors[own], background, frozenset(used))
-            used.add(names[side].lower())
+            used.add(labels.name_key(names[side]))
         out[g] = {"keywords": words[g], "labels": names}
     return {g: out[g] for g in nums}
 
