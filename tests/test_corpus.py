@@ -96,3 +96,15 @@ def test_theme_discovery_finds_the_planted_pain_points(demo: Path) -> None:
     left_out = set(report.unclustered.record_ids) | set(report.low_information.record_ids)
     # measured 177 of 272 (0.65): the rest sits in neutral themes of chatter about the product
     assert len(off_topic & left_out) >= 0.6 * len(off_topic)
+
+
+def test_a_themes_sub_causes_are_listed_by_how_many_records_raise_them(demo: Path) -> None:
+    """A draft shows a theme's first few sub-causes: the ones most customers raise, not the ones with the most
+    sentences (CFPB showed 'significantly deficient', 6 records of a form letter, above 44-record causes)."""
+    from copilot.analysis.themes import analyze
+
+    report = analyze(open_store(), "demo")
+    assert sum(len(t.subthemes) > 2 for t in report.themes) >= 5
+    for t in report.themes:
+        ranked = [(s.mentions, s.id) for s in t.subthemes]
+        assert ranked == sorted(ranked, key=lambda m: (-m[0], m[1])), t.label

@@ -256,9 +256,10 @@ def _themes(
                 theme_id=key,
                 **_figures(c, theme_id(s, side), side, ss, a.names[theme_id(s, side)], a.keywords.get(s, [])),
             )
-            for (s, sub_side), ss in sorted(by_sub.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            for (s, sub_side), ss in sorted(by_sub.items())
             if sub_side == side and model.subtopics.get(s, {}).get("topic") == topic and len(ss) >= 2
         ]
+        subs.sort(key=lambda sub: (-sub.mentions, sub.id))  # by the records that raise it, as a draft lists them
         stability = float(model.topics.get(topic, {}).get("stability", 0.0))
         figures = _figures(c, key, side, segs, a.names[key], a.keywords.get(topic, []))
         praise = by_topic.get((topic, "praise"), []) if side == "pain" else []
